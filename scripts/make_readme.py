@@ -17,7 +17,8 @@ def render(nb_path='nbs/index.ipynb'):
             parts.append('```python\n' + src + '\n```')
             txt = ''.join(''.join(o.get('text', '')) for o in c.get('outputs', []) if o.get('output_type') == 'stream')
             if txt.strip(): parts.append('```\n' + txt.rstrip() + '\n```')
-    return '\n\n'.join(parts).replace('](0', '](nbs/0') + '\n'
+    import re
+    return re.sub(r'\]\((\w+)\.html\)', r'](nbs/\1.ipynb)', '\n\n'.join(parts)) + '\n'
 
 if __name__ == '__main__':
     text = render()
