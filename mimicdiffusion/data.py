@@ -122,7 +122,7 @@ def imagenet(root:str|Path, # ImageFolder root (e.g. .../val with one folder per
     if not Path(root).is_dir(): raise FileNotFoundError(f"ImageNet folder not found: {root}")
     return ImageFolder(str(root), transform=T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor()]))
 
-# %% ../nbs/01b_data.ipynb #5d29f930
+# %% ../nbs/01b_data.ipynb #0505cf16
 ASSETS = Path(__file__).parent/'assets' if '__file__' in globals() else Path('../mimicdiffusion/assets')
 SUBSET_FILE = 'fmnist_test_subset.npz'
 

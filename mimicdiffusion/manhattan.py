@@ -76,7 +76,7 @@ class GDMP(Purifier):
                       grad_checkpoint, self.clip_x0, progress)
     def extra_repr(self): return f"t_star={self.t_star}, K={len(self.steps)}, scale={self.scale}"
 
-# %% ../nbs/02_manhattan.ipynb #265f76c4
+# %% ../nbs/02_manhattan.ipynb #e5fef2f2
 class _SurrogateSign(torch.autograd.Function):
     @staticmethod
     def forward(ctx, d, mode, tau):

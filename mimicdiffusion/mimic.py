@@ -100,10 +100,10 @@ class MimicDiffusion(Purifier):
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
         self.steps = strided_timesteps(cfg.K, sched.T - 1)
-        self.last_guidance = None
-    def purify(self, x, generator=None, grad_checkpoint=False, progress=False, record=False):
-        guide = MimicGuidance(x, self.cfg, self.sched.T, record)
-        if record: self.last_guidance = guide
+        self.record, self.last_guidance = False, None   # set record=True to keep the last run's guidance hook (its trace)
+    def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
+        guide = MimicGuidance(x, self.cfg, self.sched.T, self.record)
+        if self.record: self.last_guidance = guide
         xT = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         return sample(self.denoiser, xT, self.steps, self.sched, self.cfg.eta, guide, generator, grad_checkpoint, self.cfg.clip_x0, progress)
     def extra_repr(self): return self.cfg.to_json()
