@@ -45,7 +45,7 @@ def main():
     res.setdefault('_meta', {})
     with torch.inference_mode(): clean_pred = emb.classifier(x).argmax(1)
     x_adv = torch.cat([pgd_eot(emb.classifier, x[i:i + a.batch], y[i:i + a.batch], eps=a.eps, steps=a.pgd_steps,
-                               generator=torch.Generator().manual_seed(i)) for i in range(0, a.n, a.batch)])
+                               generator=torch.Generator().manual_seed(i)).x_adv for i in range(0, a.n, a.batch)])
     with torch.inference_mode(): adv_pred = emb.classifier(x_adv).argmax(1)
     res['undefended'] = dict(clean=int((clean_pred == y).sum()), transfer=int((adv_pred == y).sum()), n=a.n, nfe=0, seconds_per_image=0.)
     res['_meta'] = dict(n=a.n, eps=a.eps, attack=f'PGD-{a.pgd_steps} Linf on the classifier alone (transfer)', batch=a.batch,

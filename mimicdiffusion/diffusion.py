@@ -145,7 +145,8 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
            callback:Optional[Callable]=None, # called as callback(StepInfo, x_s) after every step (tracing, plots)
           )->Tensor:
     "Run the reverse process over `steps` from `x`; returns x at the last target timestep."
-    grad = torch.is_grad_enabled() and x.requires_grad
+    # a graph is needed when the start or the guidance's reference (MimicDiffusion starts from noise) requires grad
+    grad = torch.is_grad_enabled() and (x.requires_grad or getattr(guidance, 'requires_grad', False))
     abar_ts = sched.abar_at(torch.tensor([t for t, _ in steps])).to(x.device, x.dtype)
     abar_ss = sched.abar_at(torch.tensor([s for _, s in steps])).to(x.device, x.dtype)
     tvec = torch.tensor([t for t, _ in steps], device=x.device)

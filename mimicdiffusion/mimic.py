@@ -73,6 +73,8 @@ class MimicGuidance:
             raise ValueError(f"sr_factor {cfg.sr_factor} does not divide the image size {x_ref.shape[-2]}x{x_ref.shape[-1]}")
         B, C, H, W = x_ref.shape
         self.rho = cfg.scale if cfg.scale_mode == 'pixel' else cfg.ref_rho / (B * H * W)
+    @property
+    def requires_grad(self)->bool: return self.x_ref.requires_grad   # tells `sample` to build a graph back to the input
     def active(self, t:int)->bool: return self.lo <= t <= self.hi
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if not self.active(info.t) or self.cfg.scale == 0: return None
