@@ -12,9 +12,11 @@ from typing import Callable, NamedTuple, Optional
 import mimicdiffusion
 
 # %% auto #0
-__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError', 'Command', 'register', 'one_line',
-           'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
-           'add_train_arguments', 'run_config', 'train_data', 'train_command']
+__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'EVAL_ATTACKS', 'CLIError', 'Command', 'register',
+           'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing',
+           'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
+           'add_purify_arguments', 'make_purifier', 'purify', 'add_evaluate_arguments', 'load_classifier',
+           'evaluation_setup', 'make_attack', 'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -126,7 +128,7 @@ def _number(typ, low, strict:bool=False):
         return v
     return conv
 
-TRAIN_OPTIONS = ('steps', 'batch_size', 'lr', 'seed', 'threads')   # the TrainConfig fields the command line sets
+TRAIN_OPTIONS = ('steps', 'batch_size', 'lr', 'warmup', 'weight_decay', 'ema', 'seed', 'threads')   # the TrainConfig fields the command line sets
 
 def add_train_arguments(p:argparse.ArgumentParser):
     "Options shared by the training subcommands."
@@ -134,6 +136,9 @@ def add_train_arguments(p:argparse.ArgumentParser):
     p.add_argument('--steps', type=_number(int, 0, True), help="optimizer steps of the whole run (default: the function's)")
     p.add_argument('--batch-size', type=_number(int, 0, True), help='images per step')
     p.add_argument('--lr', type=_number(float, 0, True), help='peak learning rate (linear warmup, then cosine decay)')
+    p.add_argument('--warmup', type=_number(int, 0), help='steps of linear learning-rate warmup')
+    p.add_argument('--weight-decay', type=_number(float, 0), help='AdamW weight decay')
+    p.add_argument('--ema', type=_number(float, 0), help='decay of the exponential moving average of the weights (below 1)')
     p.add_argument('--seed', type=_number(int, 0), help='seed of the initialization, the batches and the noise')
     p.add_argument('--threads', type=_number(int, 0), help='torch CPU threads; 0: torch default')
     p.add_argument('--resume', action='store_true', help='continue the run saved in --out, with its saved settings')
@@ -188,3 +193,194 @@ def train_command(kind:str, # 'diffusion' or 'classifier': runs `mimicdiffusion.
 
 register('train-diffusion', 'Train the embedded diffusion UNet on Fashion-MNIST.', add_train_arguments)(train_command('diffusion'))
 register('train-classifier', 'Train the embedded classifier on Fashion-MNIST.', add_train_arguments)(train_command('classifier'))
+
+# %% ../nbs/09_cli.ipynb #570a6dfb
+def add_demo_arguments(p):
+    p.add_argument('--n', type=_number(int, 0, True), default=64, help='shipped test images to attack (<= 1000)')
+    p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='L-inf budget in [0,1] pixel units')
+    p.add_argument('--grad', default='bpda', help="how the attack reaches the defense: bpda, exact, surrogate or transfer")
+    p.add_argument('--iters', type=_number(int, 0, True), default=10, help='PGD iterations')
+    p.add_argument('--eot', type=_number(int, 0, True), default=2, help='EOT draws per gradient')
+    p.add_argument('--K', type=_number(int, 0, True), default=25, help='sampler steps of each purifier')
+    p.add_argument('--t-star', type=_number(int, 0, True), default=100, help="DiffPure's diffusion depth (timestep)")
+    p.add_argument('--seed', type=_number(int, 0), default=0)
+    p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1, ...')
+    p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    p.add_argument('--out', type=Path, default=Path('mimicdiffusion-demo'), help='output folder')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+
+def _setup_torch(args):
+    import torch
+    if getattr(args, 'threads', 0): torch.set_num_threads(args.threads)
+    dev = torch.device(args.device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
+    return dev
+
+@register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).', add_demo_arguments)
+def demo(args):
+    from mimicdiffusion.demo import run_demo, results_markdown
+    from mimicdiffusion.attacks import GRAD_MODES
+    if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
+    dev = _setup_torch(args)
+    r = run_demo(n=args.n, eps=args.eps, grad=args.grad, iters=args.iters, eot=args.eot, K=args.K, t_star=args.t_star, seed=args.seed,
+                 device=dev, out=args.out, progress=not args.quiet)
+    print(results_markdown(r)); print(f'wrote {args.out}/results.json, results.md, grid.png')
+
+# %% ../nbs/09_cli.ipynb #ec3f5aff
+def add_purify_arguments(p):
+    p.add_argument('inputs', nargs='+', type=Path, metavar='INPUT', help='image files (PNG, JPEG, ...) or .pt/.npy batches in [0,1]')
+    p.add_argument('--out', type=Path, required=True, help='output folder (results keep their input names)')
+    p.add_argument('--defense', default='mimic', help='mimic, diffpure or gdmp')
+    p.add_argument('--preset', default='paper', help="MimicDiffusion preset: paper or reference_code")
+    p.add_argument('--K', type=_number(int, 0, True), help='sampler steps (default: the preset\'s; DiffPure/GDMP: t*+1)')
+    p.add_argument('--eps', type=_number(float, 0, True), default=8 / 255, help='attack budget the split threshold follows, [0,1] units')
+    p.add_argument('--t-star', type=_number(int, 0), default=100, help='DiffPure/GDMP diffusion depth')
+    p.add_argument('--checkpoint', help='a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded model')
+    p.add_argument('--format', default='auto', help='checkpoint format: auto, diffusers, openai or score_sde')
+    p.add_argument('--resize', action='store_true', help='resize images that do not fit the model (with a warning) instead of rejecting them')
+    p.add_argument('--seed', type=_number(int, 0), default=0)
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--quiet', action='store_true')
+
+def make_purifier(defense:str, denoiser, sched, preset_name:str='paper', K=None, eps:float=8/255, t_star:int=100):
+    "A purifier by name ('mimic', 'diffpure', 'gdmp'), with a one-line error for unknown names."
+    from mimicdiffusion.diffusion import DiffPure
+    from mimicdiffusion.manhattan import GDMP
+    from mimicdiffusion.mimic import MimicDiffusion, PRESETS
+    if defense == 'mimic':
+        if preset_name not in PRESETS: raise CLIError(f"--preset {preset_name!r}: expected one of {', '.join(PRESETS)}")
+        return MimicDiffusion(denoiser, sched, preset_name, eps=eps, **({'K': K} if K else {}))
+    if defense in ('diffpure', 'gdmp'):
+        if t_star >= sched.T: raise CLIError(f'--t-star {t_star}: the model has {sched.T} timesteps')
+        return (DiffPure if defense == 'diffpure' else GDMP)(denoiser, sched, t_star=t_star, K=K)
+    raise CLIError(f"--defense {defense!r}: expected one of mimic, diffpure, gdmp")
+
+@register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
+def purify(args):
+    from mimicdiffusion.demo import purify_files
+    dev = _setup_torch(args)
+    if args.checkpoint:
+        from mimicdiffusion.checkpoints import load_checkpoint
+        den, sched = load_checkpoint(args.checkpoint, format=args.format)
+        size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
+        C = getattr(den, 'in_channels', None) or 3
+        if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
+        shape = (C, size, size) if isinstance(size, int) else (C, *size)
+    else:
+        from mimicdiffusion.embedded import load_embedded
+        emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
+    pur = make_purifier(args.defense, den.to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
+    for p in args.inputs:
+        if not p.exists(): raise CLIError(f'{p}: no such file')
+    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet)
+    print(f'purified {len(written)} file(s) into {args.out}')
+
+# %% ../nbs/09_cli.ipynb #d6067a95
+EVAL_ATTACKS = ('none', 'pgd', 'apgd', 'autoattack', 'autoattack-rand')
+
+def add_evaluate_arguments(p):
+    p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
+    p.add_argument('--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)')
+    p.add_argument('--defense', default='mimic', help='none, diffpure, gdmp or mimic')
+    p.add_argument('--preset', default='paper'); p.add_argument('--K', type=_number(int, 0, True))
+    p.add_argument('--t-star', type=_number(int, 0), default=100)
+    p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
+    p.add_argument('--grad', default='bpda', help='exact, bpda, surrogate or transfer')
+    p.add_argument('--surrogate-K', type=_number(int, 0, True), default=10, help="grad=surrogate: sampler steps of the shorter purification")
+    p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='budget in [0,1] pixel units')
+    p.add_argument('--norm', default='Linf', help='Linf or L2')
+    p.add_argument('--iters', type=_number(int, 0, True), default=10); p.add_argument('--eot', type=_number(int, 0, True), default=1)
+    p.add_argument('--n', type=_number(int, 0, True), default=256); p.add_argument('--batch-size', type=_number(int, 0, True), default=16)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0], help='purification seeds (several: worst case and majority vote)')
+    p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
+    p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet'); p.add_argument('--format', default='auto')
+    p.add_argument('--classifier', help='classifier state dict for cifar/imagenet'); p.add_argument('--classifier-arch', default=None)
+    p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
+    p.add_argument('--threads', type=_number(int, 0), default=0)
+    p.add_argument('--quiet', action='store_true')
+
+def load_classifier(arch:str, path:str, n_classes:int):
+    "A classifier taking images in [0,1]: torchvision resnet50 (ImageNet normalisation inside) or RobustBench WRN-28-10."
+    import torch
+    from torch import nn
+    if arch == 'resnet50':
+        import torchvision
+        net = torchvision.models.resnet50(num_classes=n_classes)
+        norm = torchvision.transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    elif arch == 'wrn-28-10':
+        try: from robustbench.model_zoo.architectures.wide_resnet import WideResNet
+        except ImportError: raise CLIError('--classifier-arch wrn-28-10 needs RobustBench: pip install robustbench') from None
+        net, norm = WideResNet(depth=28, widen_factor=10, num_classes=n_classes), nn.Identity()
+    else: raise CLIError(f"--classifier-arch {arch!r}: expected resnet50 or wrn-28-10")
+    sd = torch.load(path, map_location='cpu', weights_only=True)
+    sd = sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+    sd = {k.removeprefix('module.'): v for k, v in sd.items()}
+    missing, unexpected = net.load_state_dict(sd, strict=False)
+    if missing or unexpected: raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
+    return nn.Sequential(norm, net).eval()
+
+def evaluation_setup(args, device):
+    "(classifier, purifier or None, data set, classifier_transform) for the evaluate command."
+    import torch, torch.nn.functional as F
+    if args.dataset == 'fmnist':
+        from mimicdiffusion.embedded import load_embedded
+        from mimicdiffusion.data import fashion_mnist
+        emb = load_embedded(device)
+        try: data = fashion_mnist('test', args.data_root, download=False)
+        except FileNotFoundError: data = emb.data          # the 1,000 shipped test images
+        clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
+    elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):
+        from mimicdiffusion.data import cifar, imagenet
+        from mimicdiffusion.checkpoints import load_checkpoint
+        if not (args.data_root and args.checkpoint and args.classifier): raise CLIError(f'--dataset {args.dataset} needs --data-root, --checkpoint and --classifier')
+        n_classes = {'cifar10': 10, 'cifar100': 100, 'imagenet': 1000}[args.dataset]
+        data = imagenet(args.data_root) if args.dataset == 'imagenet' else cifar(args.data_root, n_classes)
+        clf = load_classifier(args.classifier_arch or ('resnet50' if args.dataset == 'imagenet' else 'wrn-28-10'), args.classifier, n_classes).to(device)
+        den, sched = load_checkpoint(args.checkpoint, format=args.format); den, sched = den.to(device), sched.to(device)
+        transform = (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False)) if args.dataset == 'imagenet' else None
+    else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
+    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star)
+    return clf, pur, data, transform
+
+def make_attack(args, clf, pur, transform):
+    "attack(x, y, seed) -> x_adv for the harness, or None."
+    if args.attack not in EVAL_ATTACKS: raise CLIError(f"--attack {args.attack!r}: expected one of {', '.join(EVAL_ATTACKS)}")
+    if args.attack == 'none': return None
+    from mimicdiffusion.attacks import DefendedModel, Classify, pgd_eot, apgd_eot, autoattack, GRAD_MODES
+    if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
+    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
+    import torch
+    if pur is None: model = Classify(clf, transform)
+    else:
+        sur = None
+        if args.grad == 'surrogate':
+            from dataclasses import replace as _r
+            sur = make_purifier(args.defense, pur.denoiser, pur.sched, args.preset, args.surrogate_K, args.eps, args.t_star)
+        model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
+    def attack(x, y, seed):
+        if args.attack == 'pgd': r = pgd_eot(model, x, y, args.eps, args.norm, steps=args.iters, eot=args.eot, generator=torch.Generator(device=x.device).manual_seed(seed))
+        elif args.attack == 'apgd': r = apgd_eot(model, x, y, args.eps, args.norm, steps=args.iters, eot=args.eot, seed=seed)
+        else: r = autoattack(model, x, y, args.eps, args.norm, version='rand' if args.attack == 'autoattack-rand' else 'standard', seed=seed)
+        return r.x_adv
+    return attack
+
+@register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.', add_evaluate_arguments)
+def evaluate_command(args):
+    import torch
+    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, summarize
+    from mimicdiffusion.attacks import Classify
+    if args.threads: torch.set_num_threads(args.threads)
+    dist = init_distributed()
+    device = torch.device(args.device) if args.device else dist.device
+    clf, pur, data, transform = evaluation_setup(args, device)
+    if args.n > len(data): raise CLIError(f'--n {args.n}: the data set holds {len(data)} images')
+    attack = make_attack(args, clf, pur, transform)
+    classify = Classify(clf, transform)
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')}
+    if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
+    recs = evaluate_distributed(make_predict(classify, pur), attack, data, args.n, args.batch_size, args.seeds, args.out, config,
+                                progress=not args.quiet, device=device)
+    if dist.rank == 0: print(json.dumps(summarize(recs), indent=1))
+
+# %% ../nbs/09_cli.ipynb #6d228c6a
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01d_embedded.ipynb #ca5cdf1d
 from __future__ import annotations
-import json, math, os, platform, time
+import json, math, os, platform, shutil, time
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 from typing import Optional
@@ -17,7 +17,7 @@ from diffusers import UNet2DModel
 from safetensors.torch import save_file, load_file
 from .diffusion import linear_schedule, q_sample, Schedule
 from .backbones import UNetDenoiser
-from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset
+from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset, FMNIST_CLASSES
 
 # %% auto #0
 __all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'diffusion_loss', 'train_diffusion',
@@ -169,6 +169,8 @@ def export_embedded(diffusion_run:str|Path, classifier_run:str|Path, assets:Path
     for run, fname, key in ((diffusion_run, UNET_FILE, 'unet'), (classifier_run, CLF_FILE, 'classifier')):
         sd = torch.load(run/'checkpoint.pt', weights_only=True, map_location='cpu')[facts[key]['weights']]
         save_file({k: v.contiguous() for k, v in sd.items()}, str(assets/fname), metadata={'facts': json.dumps(facts[key])})
+        os.chmod(assets/fname, 0o644)   # safetensors writes 0600; package data must be readable by every user
+        shutil.copy(run/'log.jsonl', assets/f'train_log_{key}.jsonl')
     return facts
 
 # %% ../nbs/01d_embedded.ipynb #924f290e

@@ -18,7 +18,8 @@ def render(nb_path='nbs/index.ipynb'):
             txt = ''.join(''.join(o.get('text', '')) for o in c.get('outputs', []) if o.get('output_type') == 'stream')
             if txt.strip(): parts.append('```\n' + txt.rstrip() + '\n```')
     import re
-    return re.sub(r'\]\((\w+)\.html\)', r'](nbs/\1.ipynb)', '\n\n'.join(parts)) + '\n'
+    text = re.sub(r'\]\((\w+)\.html\)', r'](nbs/\1.ipynb)', '\n\n'.join(parts))
+    return text.replace('](images/', '](nbs/images/') + '\n'
 
 if __name__ == '__main__':
     text = render()
