@@ -19,7 +19,8 @@ from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
 
 # %% auto #0
-__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files']
+__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'explorer_run',
+           'explorer']
 
 # %% ../nbs/08_demo.ipynb #d67ddc14
 DEMO_DEFENSES = ('diffpure', 'mimic')
@@ -161,3 +162,48 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
         for f in written: os.replace(f, out/f.name); final.append(out/f.name)
         return final
     finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/08_demo.ipynb #370bb5ae
+def explorer_run(emb, index:int=0, eps:float=0.1, scale:float=0.183, window:tuple=(0.1, 0.79), split:str='pixel', K:int=25, seed:int=0):
+    "One explorer run: (figure, dict of predictions). Used by `explorer` and callable without widgets."
+    import matplotlib.pyplot as plt
+    from mimicdiffusion.data import FMNIST_CLASSES
+    x, y = emb.data.tensors([index])
+    x_adv = pgd_eot(emb.classifier, x, y, eps, steps=20, generator=torch.Generator().manual_seed(seed)).x_adv
+    pur = MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps, scale=scale, window=tuple(window), split=split); pur.record = True
+    outs, traces = {}, {}
+    for name, xin in (('clean', x), ('adversarial', x_adv)):
+        with torch.no_grad(): outs[name] = pur(xin, seed=seed)
+        traces[name] = pur.last_guidance.long_range_fraction()
+    ims = [('input', x), ('adversarial', x_adv), ('purified adversarial', outs['adversarial'])]
+    with torch.no_grad(): preds = {k: emb.classifier(v).softmax(1)[0] for k, v in ims}
+    fig, axs = plt.subplots(1, 4, figsize=(9, 2.4), gridspec_kw=dict(width_ratios=[1, 1, 1, 1.8]))
+    for ax, (k, v) in zip(axs, ims):
+        p = preds[k]; ax.imshow(v[0, 0], cmap='gray', vmin=0, vmax=1); ax.axis('off')
+        ax.set_title(f"{k}\n{FMNIST_CLASSES[p.argmax()]} ({p.max():.2f})", fontsize=8)
+    for k, tr in traces.items():
+        if tr: axs[3].plot(*zip(*tr), label=k)
+    axs[3].invert_xaxis(); axs[3].set(xlabel='t', ylim=(0, 1.02)); axs[3].set_title('long-range fraction', fontsize=8); axs[3].legend(fontsize=7)
+    fig.tight_layout()
+    return fig, {k: int(v.argmax()) for k, v in preds.items()} | {'label': int(y[0])}
+
+def explorer(emb=None):
+    "An ipywidgets panel around `explorer_run`; returns the widget (display it in Jupyter)."
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+    emb = emb or load_embedded()
+    w = dict(index=W.IntSlider(0, 0, len(emb.data) - 1, description='image'),
+             eps=W.FloatSlider(0.1, min=0.0, max=0.3, step=0.01, description='eps'),
+             scale=W.FloatLogSlider(0.183, base=10, min=-2.5, max=0, step=0.1, description='step size'),
+             window=W.FloatRangeSlider(value=(0.1, 0.79), min=0, max=1, step=0.01, description='window'),
+             split=W.Dropdown(options=['pixel', 'image', 'off'], value='pixel', description='split'),
+             K=W.Dropdown(options=[10, 25, 50, 100], value=25, description='steps K'))
+    out, button = W.Output(), W.Button(description='Run', button_style='primary')
+    def run(_=None):
+        with out:
+            out.clear_output(wait=True)
+            fig, _p = explorer_run(emb, **{k: v.value for k, v in w.items()}); plt.show(fig)
+    button.on_click(run)
+    panel = W.VBox([W.HBox([W.VBox(list(w.values())[:3]), W.VBox(list(w.values())[3:])]), button, out])
+    panel.run = run
+    return panel
