@@ -23,12 +23,12 @@ from mimicdiffusion.attacks import pgd_eot
 from mimicdiffusion.evaluation import wilson
 
 def defenses(emb, eps):
-    "name -> (constructor, NFE per image, whether to run the transfer attack too)."
+    "name -> (constructor, NFE per image, transfer attack: True (also), False (no) or 'only' (no clean run: the ablations))."
     d = {}
     for K in (10, 25, 50, 100): d[f'MimicDiffusion paper K={K}'] = (lambda K=K: MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps), K, K == 100)
     d['MimicDiffusion reference_code K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'reference_code'), 100, True)
-    d['MimicDiffusion paper, split off (both terms everywhere), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', split='off', eps=eps), 100, True)
-    d['MimicDiffusion paper, no SR term (L1 only), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', sr_mode='off', eps=eps), 100, True)
+    d['MimicDiffusion paper, split off (both terms everywhere), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', split='off', eps=eps), 100, 'only')
+    d['MimicDiffusion paper, no SR term (L1 only), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', sr_mode='off', eps=eps), 100, 'only')
     d['DiffPure t*=100 K=25'] = (lambda: DiffPure(emb.denoiser, emb.sched, t_star=100, K=25), 25, True)
     d['GDMP t*=100 K=25'] = (lambda: GDMP(emb.denoiser, emb.sched, t_star=100, K=25), 25, True)
     return d
@@ -55,14 +55,15 @@ def main():
     for name, (make, nfe, do_transfer) in defenses(emb, a.eps).items():
         if name in res or (a.only and not any(o in name for o in a.only)): continue
         pur = make(); c = t = 0; t0 = time.perf_counter()
-        for i in tqdm(range(0, a.n, a.batch), desc=name):
+        for i in (tqdm(range(0, a.n, a.batch), desc=name) if do_transfer != 'only' else []):
             with torch.inference_mode():
                 c += int((emb.classifier(pur(x[i:i + a.batch], seed=i)).argmax(1) == y[i:i + a.batch]).sum())
         secs = (time.perf_counter() - t0) / a.n
         for i in (range(0, a.n, a.batch) if do_transfer else []):
             with torch.inference_mode():
                 t += int((emb.classifier(pur(x_adv[i:i + a.batch], seed=10_000 + i)).argmax(1) == y[i:i + a.batch]).sum())
-        res[name] = dict(clean=c, transfer=t if do_transfer else None, n=a.n, nfe=nfe, seconds_per_image=round(secs, 4))
+        res[name] = dict(clean=c if do_transfer != 'only' else None, transfer=t if do_transfer else None, n=a.n, nfe=nfe,
+                         seconds_per_image=round(secs, 4) if do_transfer != 'only' else None)
         out.write_text(json.dumps(res, indent=1))
     out.write_text(json.dumps(res, indent=1))
     Path(out.with_suffix('.md')).write_text(table(res)); print(table(res))
@@ -77,7 +78,9 @@ def table(res):
     for k, v in res.items():
         if k.startswith('_'): continue
         tr = '-' if v['transfer'] is None else ci(v['transfer'], v['n'])
-        rows.append(f"| {k} | {v['nfe']} | {v['seconds_per_image']:.3f} | {ci(v['clean'], v['n'])} | {tr} |")
+        cl = '-' if v['clean'] is None else ci(v['clean'], v['n'])
+        sec = '-' if v['seconds_per_image'] is None else f"{v['seconds_per_image']:.3f}"
+        rows.append(f"| {k} | {v['nfe']} | {sec} | {cl} | {tr} |")
     return '\n'.join(rows) + '\n'
 
 if __name__ == '__main__': main()

@@ -37,14 +37,14 @@ def energy_grad(name:str, # 'l1' or 'l2'
                 exact:bool=False, # differentiate through the network too (needs `denoiser`, `t`)
                 denoiser:Optional[Callable]=None, t:Optional[Tensor]=None)->Tensor:
     "Gradient of the energy with respect to x_t, analytic (eps constant) or exact through the network."
+    energy = get_energy(name)
     if not exact:
         d = predict_x0(x, eps, abar_t) - x_ref
-        g = torch.sign(d) if name == 'l1' else d if name == 'l2' else get_energy(name)
-        return g / _bcast(abar_t, x).sqrt()
+        return (torch.sign(d) if name == 'l1' else d) / _bcast(abar_t, x).sqrt()
     if denoiser is None or t is None: raise ValueError("exact=True needs the denoiser and t")
     with torch.enable_grad():
         xg = x if x.requires_grad else x.detach().requires_grad_()
-        E = get_energy(name)(predict_x0(xg, denoiser(xg, t), abar_t), x_ref).sum()
+        E = energy(predict_x0(xg, denoiser(xg, t), abar_t), x_ref).sum()
         return torch.autograd.grad(E, xg, create_graph=x.requires_grad or x_ref.requires_grad)[0]
 
 # %% ../nbs/02_manhattan.ipynb #8e408773

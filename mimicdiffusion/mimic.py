@@ -78,12 +78,11 @@ class MimicGuidance:
     def active(self, t:int)->bool: return self.lo <= t <= self.hi
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if not self.active(info.t) or self.cfg.scale == 0: return None
-        c = self.cfg
-        if c.exact_guidance:
+        c, d = self.cfg, info.x0_hat - self.x_ref
+        if c.exact_guidance:   # gradient of the long-range energy through the network, scaled to per-pixel units
             g_long = energy_grad(c.energy, info.x, info.eps, info.abar_t, self.x_ref, exact=True, denoiser=info.denoiser,
                                  t=torch.full((info.x.shape[0],), info.t, device=info.x.device)) * info.abar_t.sqrt()
-        d = info.x0_hat - self.x_ref
-        if not c.exact_guidance: g_long = surrogate_sign(d, c.sign_grad, c.tau) if c.energy == 'l1' else d
+        else: g_long = surrogate_sign(d, c.sign_grad, c.tau) if c.energy == 'l1' else d
         if c.sr_mode == 'off': return self.rho * g_long
         g_short = g_long if c.sr_mode == 'nearest' else sr_grad(d, self.D, c.sign_grad, c.tau)
         if c.split == 'off': return self.rho * (g_long + g_short)
