@@ -290,7 +290,9 @@ def add_evaluate_arguments(p):
     p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='budget in [0,1] pixel units')
     p.add_argument('--norm', default='Linf', help='Linf or L2')
     p.add_argument('--iters', type=_number(int, 0, True), default=10); p.add_argument('--eot', type=_number(int, 0, True), default=1)
-    p.add_argument('--n', type=_number(int, 0, True), default=256); p.add_argument('--batch-size', type=_number(int, 0, True), default=16)
+    # `--n-images` first: under torchrun, `--n` alone would be taken as an abbreviation of torchrun's own options
+    p.add_argument('--n-images', '--n', dest='n', type=_number(int, 0, True), default=256, help='images to evaluate')
+    p.add_argument('--batch-size', type=_number(int, 0, True), default=16)
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help='purification seeds (several: worst case and majority vote)')
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
     p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet'); p.add_argument('--format', default='auto')
@@ -373,7 +375,7 @@ def evaluate_command(args):
     dist = init_distributed()
     device = torch.device(args.device) if args.device else dist.device
     clf, pur, data, transform = evaluation_setup(args, device)
-    if args.n > len(data): raise CLIError(f'--n {args.n}: the data set holds {len(data)} images')
+    if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')}
