@@ -15,8 +15,8 @@ import mimicdiffusion
 __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'EVAL_ATTACKS', 'CLIError', 'Command', 'register',
            'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing',
            'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
-           'add_purify_arguments', 'make_purifier', 'purify', 'add_evaluate_arguments', 'load_classifier',
-           'evaluation_setup', 'make_attack', 'evaluate_command']
+           'add_purify_arguments', 'purify', 'add_evaluate_arguments', 'load_classifier', 'evaluation_setup',
+           'make_attack', 'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -242,22 +242,9 @@ def add_purify_arguments(p):
     p.add_argument('--device', default='cpu')
     p.add_argument('--quiet', action='store_true')
 
-def make_purifier(defense:str, denoiser, sched, preset_name:str='paper', K=None, eps:float=8/255, t_star:int=100):
-    "A purifier by name ('mimic', 'diffpure', 'gdmp'), with a one-line error for unknown names."
-    from mimicdiffusion.diffusion import DiffPure
-    from mimicdiffusion.manhattan import GDMP
-    from mimicdiffusion.mimic import MimicDiffusion, PRESETS
-    if defense == 'mimic':
-        if preset_name not in PRESETS: raise CLIError(f"--preset {preset_name!r}: expected one of {', '.join(PRESETS)}")
-        return MimicDiffusion(denoiser, sched, preset_name, eps=eps, **({'K': K} if K else {}))
-    if defense in ('diffpure', 'gdmp'):
-        if t_star >= sched.T: raise CLIError(f'--t-star {t_star}: the model has {sched.T} timesteps')
-        return (DiffPure if defense == 'diffpure' else GDMP)(denoiser, sched, t_star=t_star, K=K)
-    raise CLIError(f"--defense {defense!r}: expected one of mimic, diffpure, gdmp")
-
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
 def purify(args):
-    from mimicdiffusion.demo import purify_files
+    from mimicdiffusion.demo import purify_files, make_purifier
     dev = _setup_torch(args)
     if args.checkpoint:
         from mimicdiffusion.checkpoints import load_checkpoint
@@ -341,6 +328,7 @@ def evaluation_setup(args, device):
         den, sched = load_checkpoint(args.checkpoint, format=args.format); den, sched = den.to(device), sched.to(device)
         transform = (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False)) if args.dataset == 'imagenet' else None
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
+    from mimicdiffusion.demo import make_purifier
     pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star)
     return clf, pur, data, transform
 
@@ -356,7 +344,7 @@ def make_attack(args, clf, pur, transform):
     else:
         sur = None
         if args.grad == 'surrogate':
-            from dataclasses import replace as _r
+            from mimicdiffusion.demo import make_purifier
             sur = make_purifier(args.defense, pur.denoiser, pur.sched, args.preset, args.surrogate_K, args.eps, args.t_star)
         model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
     def attack(x, y, seed):

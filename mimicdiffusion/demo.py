@@ -19,17 +19,24 @@ from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
 
 # %% auto #0
-__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'explorer_run',
-           'explorer']
+__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'make_purifier', 'run_demo', 'results_markdown', 'read_input', 'purify_files',
+           'explorer_run', 'explorer']
 
 # %% ../nbs/08_demo.ipynb #d67ddc14
 DEMO_DEFENSES = ('diffpure', 'mimic')
 
-def _defense(name, emb, K, eps, t_star):
-    if name == 'diffpure': return DiffPure(emb.denoiser, emb.sched, t_star=t_star, K=min(K, t_star + 1))
-    if name == 'gdmp': return GDMP(emb.denoiser, emb.sched, t_star=t_star, K=min(K, t_star + 1))
-    if name == 'mimic': return MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps)
-    raise ValueError(f"unknown defense {name!r}; expected one of ('diffpure', 'gdmp', 'mimic')")
+def make_purifier(defense:str, # 'mimic', 'diffpure' or 'gdmp'
+                  denoiser, sched, preset_name:str='paper', # MimicDiffusion preset
+                  K:Optional[int]=None, # sampler steps (None: the preset's; DiffPure/GDMP: every timestep from t_star)
+                  eps:float=8/255, # attack budget the split threshold follows, [0,1] units
+                  t_star:int=100, # DiffPure/GDMP diffusion depth
+                 )->Purifier:
+    "A purifier by name; unknown names raise a ValueError naming the choices."
+    if defense == 'mimic': return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {})))
+    if defense in ('diffpure', 'gdmp'):
+        if not 0 <= t_star < sched.T: raise ValueError(f"t_star {t_star}: the model has timesteps 0..{sched.T - 1}")
+        return (DiffPure if defense == 'diffpure' else GDMP)(denoiser, sched, t_star=t_star, K=min(K, t_star + 1) if K else None)
+    raise ValueError(f"unknown defense {defense!r}; expected one of ('mimic', 'diffpure', 'gdmp')")
 
 def _acc(logits, y): return (logits.argmax(1) == y).float().mean().item()
 
@@ -57,8 +64,8 @@ def run_demo(n:int=64, # shipped test images to attack (at most 1000)
     with torch.no_grad(): rows.append(dict(defense='none', clean=_acc(clean_logits, y), adversarial=_acc(emb.classifier(plain.x_adv), y),
                                            purified=None, attack=f'PGD-{iters} on the classifier'))
     for k, name in enumerate(tqdm(defenses, desc='defenses', disable=not progress), 1):
-        pur = _defense(name, emb, K, eps, t_star)
-        surrogate = _defense(name, emb, max(1, K // 5), eps, t_star) if grad == 'surrogate' else None
+        pur = make_purifier(name, emb.denoiser, emb.sched, 'paper', K, eps, t_star)
+        surrogate = make_purifier(name, emb.denoiser, emb.sched, 'paper', max(1, K // 5), eps, t_star) if grad == 'surrogate' else None
         model = DefendedModel(pur, emb.classifier, grad=grad, surrogate=surrogate)
         res = pgd_eot(model, x, y, eps, steps=iters, eot=eot, generator=gen(k), progress=progress)
         with torch.no_grad():
