@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .diffusion import DiffPure, Purifier, check_images
+from .diffusion import DiffPure, Purifier
 from .manhattan import GDMP
-from .mimic import MimicDiffusion, preset, PRESETS
+from .mimic import MimicDiffusion, preset
 from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
 
@@ -89,7 +89,7 @@ def results_markdown(result:dict)->str:
     return '\n'.join(lines) + '\n'
 
 def _write_outputs(out:Path, result, x_clean, grids):
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     tmp = Path(tempfile.mkdtemp(prefix='.demo-', dir=out.parent if out.parent.exists() else None))
     try:
         (tmp/'results.json').write_text(json.dumps(result, indent=1))
@@ -129,7 +129,7 @@ def read_input(path:Path, shape:tuple, # the model's (C,H,W)
         from PIL import Image, UnidentifiedImageError
         try:
             with Image.open(path) as im: im = im.convert('L' if C == 1 else 'RGB')
-        except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{path}: not a readable image") from None
+        except (UnidentifiedImageError, OSError): raise ValueError(f"{path}: not a readable image") from None
         x = torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).float().div(255)
         x = (x[None] if x.ndim == 2 else x.permute(2, 0, 1))[None]
     else: raise ValueError(f"{path}: unsupported file type {ext!r}; expected an image ({', '.join(IMAGE_EXTS)}) or a .pt/.npy batch")

@@ -5,7 +5,7 @@
 # %% ../nbs/01d_embedded.ipynb #ca5cdf1d
 from __future__ import annotations
 import json, math, os, platform, shutil, time
-from dataclasses import dataclass, asdict, field, replace
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Optional
 import numpy as np
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from diffusers import UNet2DModel
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file
 from .diffusion import linear_schedule, q_sample, Schedule
 from .backbones import UNetDenoiser
 from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset, FMNIST_CLASSES

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from fastcore.basics import IN_NOTEBOOK
 from .data import fmnist_subset

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from typing import Callable, Optional
 import torch
-from torch import nn, Tensor
+from torch import Tensor
 from .diffusion import Purifier, Schedule, StepInfo, predict_x0, q_sample, sample, strided_timesteps, _bcast
 
 # %% auto #0

@@ -5,7 +5,7 @@
 # %% ../nbs/05_sampling.ipynb #30b8284f
 from __future__ import annotations
 import json
-from dataclasses import dataclass, asdict, replace, fields
+from dataclasses import dataclass, asdict, replace
 from typing import Callable, Optional
 import torch
 from torch import Tensor
