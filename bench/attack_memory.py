@@ -5,8 +5,10 @@ An attack step is one forward and one backward pass of the summed cross-entropy 
 (what PGD/APGD do once per iteration and EOT draw). Every configuration (K, checkpointing) runs in a fresh subprocess, so its peak
 memory is its own: on CPU the process's max RSS (`resource.getrusage`), reported in total and above the RSS after loading the models;
 on CUDA also `torch.cuda.max_memory_allocated`. Time per step is the median over `--repeats` steps after one warm-up step.
-Also reported, independent of the allocator: the bytes the autograd graph saves for the backward pass (distinct storages, counted
-with `torch.autograd.graph.saved_tensors_hooks`; with checkpointing, each step's recomputed activations live only during its backward).
+Also reported, independent of the allocator: the bytes the forward pass saves for the backward pass (distinct storages, counted
+with `torch.autograd.graph.saved_tensors_hooks` around the forward pass of the memory run; with checkpointing, each step's recomputed
+activations live only during its backward and are not counted). The time run also times the plain purification of the same batch
+(inference mode) in the same process, for the target "attack step <= 4.5x purification".
 
 glibc's malloc keeps freed memory when its dynamic mmap threshold has grown, so the process RSS of a checkpointed run grows with K
 although the live tensors do not. Each configuration therefore runs twice: a timing run with glibc's defaults (its RSS is reported as
@@ -20,7 +22,7 @@ time do not depend on the weights. The table is printed and appended to bench/RE
     python bench/attack_memory.py                       # K = 10, 25, 100; batch 8; both modes
     python bench/attack_memory.py --Ks 100 --batch 32 --device cuda
 """
-import argparse, contextlib, json, os, platform, resource, statistics, subprocess, sys, time
+import argparse, json, os, platform, resource, statistics, subprocess, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,14 +69,27 @@ def child(cfg:dict):
     def pack(t):
         storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes(); return t
     times = []
-    for i in range(cfg['repeats'] + 1 if cfg['purpose'] == 'time' else 1):
+    if cfg['purpose'] == 'memory':   # one step, written out so that only the forward pass's saved tensors are counted
+        xg = x.detach().requires_grad_()
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            loss = torch.nn.functional.cross_entropy(dm(xg), y, reduction='sum')
+        g = torch.autograd.grad(loss, xg)[0]
+        assert torch.isfinite(g).all()
+    for i in range(cfg['repeats'] + 1 if cfg['purpose'] == 'time' else 0):
         t = time.perf_counter()
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t) if i == 0 else contextlib.nullcontext():
-            g = eot_loss(dm, x, y)[0]
+        g = eot_loss(dm, x, y)[0]
         if dev.type == 'cuda': torch.cuda.synchronize()
         if i > 0: times.append(time.perf_counter() - t)                          # step 0 is the warm-up
         assert torch.isfinite(g).all()
-    out = dict(cfg, desc=desc, seconds=statistics.median(times) if times else None, rss_peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    pur_times = []
+    if cfg['purpose'] == 'time':   # the plain purification of the same batch, in the same process: the denominator of the time target
+        with torch.inference_mode():
+            for i in range(cfg['repeats'] + 1):
+                t = time.perf_counter(); dm.purifier(x, generator=torch.Generator(dev).manual_seed(i))
+                if dev.type == 'cuda': torch.cuda.synchronize()
+                if i > 0: pur_times.append(time.perf_counter() - t)
+    out = dict(cfg, desc=desc, seconds=statistics.median(times) if times else None,
+               purify_seconds=statistics.median(pur_times) if pur_times else None, rss_peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                rss_base_mib=rss0, saved_mib=sum(storages.values()) / 2**20)
     if dev.type == 'cuda': out.update(gpu_peak_mib=(torch.cuda.max_memory_allocated() - base_alloc) / 2**20, gpu=torch.cuda.get_device_name(dev))
     print('RESULT ' + json.dumps(out), flush=True)
@@ -87,16 +102,30 @@ def machine(device:str)->str:
 
 def table(rows:list, device:str)->str:
     gpu = device.startswith('cuda')
-    head = ('| K (NFE) | checkpointing | time / step (s) | saved for backward (MiB) | peak RSS above model load (MiB) '
-            '| same, glibc malloc defaults (MiB) |' + (' GPU peak above start (MiB) |' if gpu else ''))
-    lines = [head, '|' + '---|' * (7 if gpu else 6)]
+    head = ('| K (NFE) | checkpointing | time / step (s) | plain purification (s) | step / purification | saved for backward (MiB) '
+            '| peak RSS above model load (MiB) | same, glibc malloc defaults (MiB) |' + (' GPU peak above start (MiB) |' if gpu else ''))
+    lines = [head, '|' + '---|' * (9 if gpu else 8)]
     def rss(r): return f"{r['rss_peak_mib'] - r['rss_base_mib']:.0f}" if 'error' not in r else f"failed: {r['error']}"
     for t, m in rows:
         sec = f"{t['seconds']:.2f}" if 'error' not in t else f"failed: {t['error']}"
+        pur = f"{t['purify_seconds']:.2f} | {t['seconds'] / t['purify_seconds']:.2f}" if t.get('purify_seconds') else ' | '
         saved = f"{m['saved_mib']:.1f}" if 'error' not in m else ''
-        lines.append(f"| {t['K']} | {'yes' if t['ckpt'] else 'no'} | {sec} | {saved} | {rss(m)} | {rss(t)} |"
+        lines.append(f"| {t['K']} | {'yes' if t['ckpt'] else 'no'} | {sec} | {pur} | {saved} | {rss(m)} | {rss(t)} |"
                      + (f" {m.get('gpu_peak_mib', float('nan')):.0f} |" if gpu else ''))
     return '\n'.join(lines)
+
+def targets(rows:list)->str:
+    "The issue's two targets, from the checkpointed rows: peak memory at the largest K / at the smallest, and step time / purification."
+    ck = sorted([(t, m) for t, m in rows if t['ckpt'] and 'error' not in t and 'error' not in m], key=lambda p: p[0]['K'])
+    if len(ck) < 2: return ''
+    (t0, m0), (t1, m1) = ck[0], ck[-1]
+    peak = lambda m: m['rss_peak_mib'] - m['rss_base_mib']
+    out = [f"- checkpointed peak memory (RSS above model load, memory run), K={t1['K']} / K={t0['K']}: {peak(m1):.0f} / {peak(m0):.0f} MiB "
+           f"= {peak(m1) / peak(m0):.2f} (target <= 1.1)"]
+    if all(t.get('purify_seconds') for t, _ in ck):
+        r = [f"{t['seconds'] / t['purify_seconds']:.2f} (K={t['K']})" for t, _ in ck]
+        out.append(f"- checkpointed attack step / plain purification of the same batch: {', '.join(r)} (target <= 4.5)")
+    return '\n'.join(out)
 
 def append_results(path:Path, entry:str):
     "Append `entry` at the end of the (b) section of RESULTS.md, creating the file or the section as needed."
@@ -145,7 +174,9 @@ def main():
                        f"summed cross-entropy through DefendedModel(MimicDiffusion 'paper', grad='exact')), batch {a.batch}, device {a.device}, "
                        f"{a.threads} thread(s)", '', f"- command: `{cmd.strip()}`", f"- model: {desc or a.model}", f"- machine: {started}",
                        f"- time: median of {a.repeats} step(s) after one warm-up step (glibc malloc defaults); memory: a separate one-step run "
-                       "with MALLOC_MMAP_THRESHOLD_=65536, each in its own subprocess", '', table(rows, a.device)])
+                       "with MALLOC_MMAP_THRESHOLD_=65536, each in its own subprocess; plain purification: median of the same number "
+                       "of inference-mode purifications of the same batch, in the timing run's process", '', table(rows, a.device), '',
+                       targets(rows)])
     print(entry)
     if not a.no_append: append_results(Path(a.results), entry); print(f"\nappended to {a.results}", file=sys.stderr)
 

@@ -1,41 +1,68 @@
 #!/usr/bin/env python
 """Build the embedded benchmark table from the cells `bench/embedded_table.sh` has run (bench/embedded_table/*.jsonl).
 
-Each finished cell becomes a row; unfinished cells (a run still going, or stopped) are listed with how many images they hold.
-Wall time per cell is the time between its log file's last write and the previous cell's in the same queue (the script's order).
+Two tables: a summary (one row per defense, one column per attack, worst-case robust accuracy over the 3 purification seeds with
+its Wilson 95% interval) and the details (every finished cell: attack settings, wall minutes, clean and robust accuracy, worst case
+and majority vote). Unfinished cells (a run still going, or stopped) are listed with how many images they hold. Wall minutes come
+from bench/embedded_table/minutes.tsv (one line per run of a cell that added images; a cell resumed across sessions sums its runs).
 
     python bench/embedded_table.py        # writes bench/embedded_table.md
 """
-import os
 from pathlib import Path
 from mimicdiffusion.evaluation import read_results, summarize, results_table
 
 D = Path('bench/embedded_table')
-QUEUES = [['none-pgd40', 'diffpure-transfer', 'mimic-paper-transfer', 'diffpure-bpda', 'gdmp-bpda', 'diffpure-exact'],
-          ['gdmp-transfer', 'mimic-ref-transfer', 'mimic-paper-bpda', 'mimic-ref-bpda', 'mimic-paper-exact']]
+CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda',
+         'mimic-paper-transfer', 'mimic-paper-bpda', 'mimic-paper-exact', 'mimic-ref-transfer', 'mimic-ref-bpda']
+DEFENSES = ['none', 'diffpure t*=100', 'gdmp t*=100', 'mimic paper', 'mimic reference_code']
+COLUMNS = {'white-box': 'undefended classifier, PGD-40', 'transfer': 'transfer: PGD-40 on the classifier',
+           'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact gradients: APGD-10, EOT 2'}
+
+def minutes()->dict:
+    out = {}
+    f = D/'minutes.tsv'
+    for line in (f.read_text().splitlines() if f.exists() else []):
+        if line.strip() and not line.startswith('#'):
+            name, m, _ = line.split('\t', 2); out[name] = out.get(name, 0.) + float(m)
+    return out
+
+def pct(s, m):
+    ci = s[f'{m}_ci']
+    return f"{100 * s[m]:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 def main():
-    rows, pending = [], []
-    for q in QUEUES:
-        prev = None
-        for name in q:
-            f, log = D/f'{name}.jsonl', D/f'{name}.log'
-            if not f.exists(): pending.append(f'{name}: not started'); continue
-            header, recs, _ = read_results(f)
-            c = header['config']
-            done = log.exists() and log.read_text().strip().endswith('}')
-            if not done or len(recs) < c['n']: pending.append(f'{name}: {len(recs)} of {c["n"]} images'); prev = None; continue
-            wall = (log.stat().st_mtime - prev) / 60 if prev else None
-            prev = log.stat().st_mtime
-            defense = c['defense'] + (f" {c['preset']}" if c['defense'] == 'mimic' else f" t*={c['t_star']}" if c['defense'] != 'none' else '')
-            attack = 'none' if c['attack'] == 'none' else f"{c['attack'].upper()}-{c['iters']}, EOT {c['eot']}, {c['grad'] if c['defense'] != 'none' else 'white-box'}"
-            rows.append(dict(defense=defense, K=c.get('K') or '-', attack=attack, minutes=f'{wall:.1f}' if wall else '-', **summarize(recs)))
-    text = ["Embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image (worst case: correct under",
-            "all 3; majority: correct under at least 2). Cells made by `bench/embedded_table.sh` (one thread each, 2-core CPU); minutes are",
-            "per cell, measured from the log files (- where not measurable). The reference_code preset runs at batch 32, so its step is",
-            "2 x 3000/(32 x 784) = 0.24 per pixel.", '',
+    rows, pending, grid, mins = [], [], {}, minutes()
+    for name in CELLS:
+        f = D/f'{name}.jsonl'
+        if not f.exists(): pending.append(f'{name}: not started'); continue
+        header, recs, _ = read_results(f)
+        c = header['config']
+        if len(recs) < c['n']: pending.append(f'{name}: {len(recs)} of {c["n"]} images'); continue
+        defense = c['defense'] + (f" {c['preset']}" if c['defense'] == 'mimic' else f" t*={c['t_star']}" if c['defense'] != 'none' else '')
+        grad = c['grad'] if c['defense'] != 'none' else 'white-box'
+        attack = f"{c['attack'].upper()}-{c['iters']}, EOT {c['eot']}, {grad}"
+        s = summarize(recs)
+        grid[defense, grad] = s
+        rows.append(dict(defense=defense, K=c.get('K') or '-', attack=attack,
+                         minutes=f"{mins[name]:.1f}" if name in mins else '-', **s))
+    head = ['defense', 'K', 'clean (majority)'] + [COLUMNS[k] for k in ('transfer', 'bpda', 'exact')]
+    summary = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for d in DEFENSES:
+        cells = {g: s for (dd, g), s in grid.items() if dd == d}
+        if not cells: continue
+        clean = next(iter(cells.values()))
+        K = next((r['K'] for r in rows if r['defense'] == d), '-')
+        if d == 'none': robust = [f"{pct(cells['white-box'], 'robust_worst')} (white-box PGD-40)", '-', '-']
+        else: robust = [pct(cells[g], 'robust_worst') if g in cells else 'not run' for g in ('transfer', 'bpda', 'exact')]
+        summary.append('| ' + ' | '.join([d, str(K), pct(clean, 'clean_majority')] + robust) + ' |')
+    text = ["Embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image. Robust accuracy is the",
+            "worst case over the seeds (an image counts only if all 3 purifications classify its adversarial version correctly); clean",
+            "accuracy is the majority vote. Wilson 95% intervals in brackets. Made by `bench/embedded_table.sh`, one thread per cell on a",
+            "2-core CPU, every purifier at K = 25 sampler steps.", '', *summary, '',
+            "Every cell, with its wall time (minutes on one thread; `-` where not measured) and the majority-vote robust accuracy. The",
+            "reference_code preset runs at batch 32, so its step is 2 x 3000/(32 x 784) = 0.24 per pixel.", '',
             results_table(rows, metrics=('clean_majority', 'robust_worst', 'robust_majority')) if rows else '(no finished cells yet)']
-    if pending: text += ['', 'Not finished in the session that made this table (the harness resumes them): ' + '; '.join(pending) + '.']
+    if pending: text += ['', 'Not finished (the harness resumes them when the script runs again): ' + '; '.join(pending) + '.']
     Path('bench/embedded_table.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
 
 if __name__ == '__main__': main()

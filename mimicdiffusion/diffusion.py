@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 import torch
 from torch import nn, Tensor
-from torch.utils.checkpoint import checkpoint as _checkpoint
 from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model', 'check_images', 'q_sample', 'predict_x0',
-           'GaussianDenoiser', 'ddim_step', 'strided_timesteps', 'StepInfo', 'sample', 'make_generator', 'Purifier',
-           'DiffPure']
+           'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo', 'sample',
+           'make_generator', 'Purifier', 'DiffPure']
 
 # %% ../nbs/01_diffusion.ipynb #671ed111
 class Schedule(nn.Module):
@@ -98,6 +97,18 @@ class GaussianDenoiser(nn.Module):
         return (1 - a).sqrt() * (x - a.sqrt() * self.mu) / (a * self.s**2 + 1 - a)
 
 # %% ../nbs/01_diffusion.ipynb #12e5b941
+def ddim_coeffs(abar_t, abar_s, eta:float=1.)->tuple[Tensor, Tensor]:
+    "(c1, c2): the noise scale and the eps coefficient of the generalized DDIM step t -> s (tensors, broadcast)."
+    c1 = eta * ((1 - abar_t / abar_s) * (1 - abar_s) / (1 - abar_t)).clamp(min=0).sqrt()
+    return c1, (1 - abar_s - c1**2).clamp(min=0).sqrt()
+
+def ddim_mean(x:Tensor, eps:Tensor, abar_t, abar_s, eta:float=1., clip_x0:bool=False)->tuple[Tensor, Tensor]:
+    "The deterministic part of the step t -> s, sqrt(abar_s) x0_hat + c2 eps; returns (mean, x0_hat)."
+    x0_hat = predict_x0(x, eps, abar_t)
+    if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
+    a_s = _bcast(abar_s, x)
+    return a_s.sqrt() * x0_hat + ddim_coeffs(_bcast(abar_t, x), a_s, eta)[1] * eps, x0_hat
+
 def ddim_step(x:Tensor, # (B,C,H,W) x_t
               eps:Tensor, # (B,C,H,W) predicted noise at (x_t, t)
               abar_t, abar_s, # abar at the current and at the target timestep
@@ -106,14 +117,14 @@ def ddim_step(x:Tensor, # (B,C,H,W) x_t
               clip_x0:bool=False, # clamp x0_hat to [-1,1] (the reference code does not)
              )->tuple[Tensor, Tensor]:
     "One generalized DDIM step t -> s; returns (x_s, x0_hat)."
+    if eta == 0: return ddim_mean(x, eps, abar_t, abar_s, eta, clip_x0)
+    if z is None: raise ValueError("ddim_step: eta > 0 needs the noise z")
     x0_hat = predict_x0(x, eps, abar_t)
     if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
-    a_t, a_s = _bcast(abar_t, x), _bcast(abar_s, x)
-    c1 = eta * ((1 - a_t / a_s) * (1 - a_s) / (1 - a_t)).clamp(min=0).sqrt()
-    c2 = (1 - a_s - c1**2).clamp(min=0).sqrt()
-    if eta == 0: return a_s.sqrt() * x0_hat + c2 * eps, x0_hat
-    if z is None: raise ValueError("ddim_step: eta > 0 needs the noise z")
+    a_s = _bcast(abar_s, x)
+    c1, c2 = ddim_coeffs(_bcast(abar_t, x), a_s, eta)
     return a_s.sqrt() * x0_hat + c1 * z + c2 * eps, x0_hat
+
 
 # %% ../nbs/01_diffusion.ipynb #9b2722f1
 def strided_timesteps(K:int, # number of sampler steps (network evaluations)
@@ -128,8 +139,31 @@ def strided_timesteps(K:int, # number of sampler steps (network evaluations)
 # %% ../nbs/01_diffusion.ipynb #931c5d70
 @dataclass
 class StepInfo:
-    "What a guidance hook sees at one sampler step."
-    k:int; t:int; s:int; x:Tensor; eps:Tensor; x0_hat:Tensor; abar_t:Tensor; abar_s:Tensor; denoiser:Callable = None
+    "What a guidance hook sees at one sampler step (`replay`: a checkpointed step recomputed during backward)."
+    k:int; t:int; s:int; x:Tensor; eps:Tensor; x0_hat:Tensor; abar_t:Tensor; abar_s:Tensor; denoiser:Callable = None; replay:bool = False
+
+
+# %% ../nbs/01_diffusion.ipynb #49e6b8b8
+class _StepCheckpoint(torch.autograd.Function):
+    "One sampler step, run without a graph in forward and recomputed in backward; gradients for x_t and the hook's reference."
+    @staticmethod
+    def forward(ctx, run, k, x, ref, z):
+        ctx.run, ctx.k = run, k
+        ctx.save_for_backward(x, ref)   # not z: the noise term is a constant of the step, its gradient needs no recomputation
+        return run(x.detach(), k, None if ref is None else ref.detach(), False, z)
+    @staticmethod
+    def backward(ctx, g):
+        x, ref = ctx.saved_tensors
+        need_x, need_ref = ctx.needs_input_grad[2], ref is not None and ctx.needs_input_grad[3]
+        with torch.enable_grad():
+            xd = x.detach().requires_grad_(need_x)
+            rd = None if ref is None else ref.detach().requires_grad_(need_ref)
+            out = ctx.run(xd, ctx.k, rd, True)
+            ins = [t for t, need in ((xd, need_x), (rd, need_ref)) if need]
+            grads = list(torch.autograd.grad(out, ins, g, allow_unused=True)) if ins and out.requires_grad else [None] * len(ins)
+        gx = grads.pop(0) if need_x else None
+        return None, None, gx, grads.pop(0) if need_ref else None, None
+
 
 # %% ../nbs/01_diffusion.ipynb #c27bf5e3
 def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, t (B,) long) -> eps
@@ -137,35 +171,53 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
            steps:Sequence[tuple[int,int]], # (t, s) pairs, e.g. from `strided_timesteps`
            sched:Schedule,
            eta:float=1., # 0: DDIM, 1: DDPM
-           guidance:Optional[Callable]=None, # hook(StepInfo) -> Tensor | None, subtracted from x_s
-           generator:Optional[torch.Generator]=None, # injectable randomness (on x's device)
+           guidance:Optional[Callable]=None, # hook(StepInfo) -> Tensor | None, subtracted from x_s; its tensor input as `.x_ref`
+           generator:Optional[torch.Generator]=None, # injectable randomness (on x's device); hooks draw from it too
            grad_checkpoint:bool=False, # recompute each step in backward: memory flat in len(steps)
            clip_x0:bool=False, # clamp x0_hat to [-1,1] inside each step
            progress:bool=False, # tqdm progress bar over steps
            callback:Optional[Callable]=None, # called as callback(StepInfo, x_s) after every step (tracing, plots)
           )->Tensor:
     "Run the reverse process over `steps` from `x`; returns x at the last target timestep."
+    ref = getattr(guidance, 'x_ref', None)
+    ref = ref if isinstance(ref, Tensor) and ref.requires_grad else None
     # a graph is needed when the start or the guidance's reference (MimicDiffusion starts from noise) requires grad
-    grad = torch.is_grad_enabled() and (x.requires_grad or getattr(guidance, 'requires_grad', False))
+    grad = torch.is_grad_enabled() and (x.requires_grad or ref is not None or getattr(guidance, 'requires_grad', False))
+    ckpt = grad and grad_checkpoint
+    if ckpt and ref is None and getattr(guidance, 'requires_grad', False):
+        raise ValueError("grad_checkpoint: the guidance hook requires grad but exposes no tensor `x_ref` that does; "
+                         "the checkpoint would lose its gradient")
     abar_ts = sched.abar_at(torch.tensor([t for t, _ in steps])).to(x.device, x.dtype)
     abar_ss = sched.abar_at(torch.tensor([s for _, s in steps])).to(x.device, x.dtype)
     tvec = torch.tensor([t for t, _ in steps], device=x.device)
-    B = x.shape[0]
-    def step(x, z, k):
+    B, states, last = x.shape[0], [None] * len(steps), [None]
+    def run(x, k, r=None, replay=False, z=None):
+        "Step k; `r` stands in for the hook's reference; a replay (recomputation for backward) leaves out the noise term."
         t, s = steps[k]
-        eps = denoiser(x, tvec[k].expand(B))
-        x_s, x0_hat = ddim_step(x, eps, abar_ts[k], abar_ss[k], eta, z, clip_x0)
-        info = StepInfo(k, t, s, x, eps, x0_hat, abar_ts[k], abar_ss[k], denoiser)
-        g = guidance(info) if guidance is not None else None
-        if g is not None: x_s = x_s - g
-        if callback is not None: callback(info, x_s)
-        return x_s
+        swap, rewind = r is not None, replay and states[k] is not None
+        if swap: old_ref, guidance.x_ref = guidance.x_ref, r
+        if rewind: now = generator.get_state(); generator.set_state(states[k])
+        try:
+            eps = denoiser(x, tvec[k].expand(B))
+            x_s, x0_hat = (ddim_mean(x, eps, abar_ts[k], abar_ss[k], eta, clip_x0) if replay else
+                           ddim_step(x, eps, abar_ts[k], abar_ss[k], eta, z, clip_x0))
+            info = StepInfo(k, t, s, x, eps, x0_hat, abar_ts[k], abar_ss[k], denoiser, replay)
+            g = guidance(info) if guidance is not None else None
+        finally:
+            if swap: guidance.x_ref = old_ref
+            if rewind: generator.set_state(now)
+        if not replay: last[0] = info
+        return x_s if g is None else x_s - g
     with torch.set_grad_enabled(grad):
         for k in tqdm(range(len(steps)), disable=not progress, desc='sampling', leave=False):
             z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) if eta > 0 else None
-            if grad and grad_checkpoint: x = _checkpoint(step, x, z, k, use_reentrant=False)
-            else: x = step(x, z, k)
+            if ckpt:
+                if generator is not None and guidance is not None: states[k] = generator.get_state()
+                x = _StepCheckpoint.apply(run, k, x, ref, z)
+            else: x = run(x, k, z=z)
+            if callback is not None: callback(last[0], x)
     return x
+
 
 # %% ../nbs/01_diffusion.ipynb #1268f53d
 def make_generator(x:Tensor, generator=None, seed:Optional[int]=None)->Optional[torch.Generator]:

@@ -87,7 +87,7 @@ class MimicGuidance:
         g_short = g_long if c.sr_mode == 'nearest' else sr_grad(d, self.D, c.sign_grad, c.tau)
         if c.split == 'off': return self.rho * (g_long + g_short)
         m = long_range_mask(d.detach(), c.threshold, c.split)
-        if self.record: self.trace.append((info.t, m.mean()))
+        if self.record and not info.replay: self.trace.append((info.t, m.mean()))
         return self.rho * (m * g_long + (1 - m) * g_short)
     def long_range_fraction(self)->list[tuple[int, float]]:
         "(t, fraction of long-range pixels) for every guided step recorded."

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Accuracy per NFE (issue 9c): MimicDiffusion 'paper' at K = 10, 25, 50, 100 sampler steps on the embedded benchmark, with the same
+# settings as the embedded table (bench/embedded_table.sh: n=256, Linf 0.1, 3 purification seeds, one thread per cell): clean accuracy,
+# robust accuracy under BPDA (PGD-10, EOT 2) and under exact gradients (APGD-10, EOT 2). The K=25 cells are the embedded table's
+# (same config), so they are not repeated here. Each cell is a resumable `mimicdiffusion evaluate` run writing
+# bench/accuracy_per_nfe/<cell>.jsonl; re-running this script continues unfinished cells, cheapest first. Wall minutes per run go to
+# bench/accuracy_per_nfe/minutes.tsv. `python bench/accuracy_per_nfe.py` builds the table and section (c) of bench/RESULTS.md.
+# Cost on one thread (measured K=25 cells scaled by K): BPDA about 0.6 min per step of K, exact about 4x that: the whole script is
+# about 8 hours on one thread, 4 with the two queues.
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
+D=bench/accuracy_per_nfe; mkdir -p $D
+common="--dataset fmnist --n 256 --batch-size 32 --seeds 0 1 2 --eps 0.1 --norm Linf --threads 1 --quiet --defense mimic --preset paper"
+count() { if [ -f "$1" ]; then grep -c '"index"' "$1"; else echo 0; fi; }
+ev() {
+  name=$1; shift; f=$D/$name.jsonl; before=$(count $f); start=$(date +%s)
+  mimicdiffusion evaluate $common --out $f "$@" >> $D/$name.log 2>&1
+  after=$(count $f)
+  if [ "$after" != "$before" ]; then
+    minutes=$(awk -v s=$start -v e=$(date +%s) 'BEGIN { printf "%.1f", (e - s) / 60 }')
+    printf '%s\t%s\t%s\n' $name $minutes "accuracy_per_nfe.sh: images $before -> $after, $(date -u +%Y-%m-%d)" >> $D/minutes.tsv
+  fi
+}
+bpda() { ev bpda-K$1 --K $1 --attack pgd --grad bpda --iters 10 --eot 2; }
+exact() { ev exact-K$1 --K $1 --attack apgd --grad exact --iters 10 --eot 2; }
+queue1() { bpda 10; exact 10; bpda 50; exact 50; }
+queue2() { bpda 100; exact 100; }
+queue1 & queue2 & wait
