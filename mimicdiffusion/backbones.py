@@ -24,6 +24,16 @@ class UNetDenoiser(nn.Module):
         cfg = getattr(net, 'config', None)
         self.in_channels = in_channels or (cfg.in_channels if cfg is not None else None)
         self.sample_size = getattr(cfg, 'sample_size', None) if cfg is not None else None
+        self.autocast, self.channels_last = None, False
+    def speed(self, autocast:Optional[torch.dtype]=None, # run the network under torch.autocast with this dtype (torch.bfloat16), None: off
+              channels_last:bool=False, # keep the network's weights and inputs in channels_last memory format
+             )->UNetDenoiser:
+        "Set the network's speed options (GPU: bf16 autocast and channels_last); eps comes back in the input's dtype. Returns self."
+        if autocast is not None and autocast not in (torch.bfloat16, torch.float16):
+            raise ValueError(f"autocast dtype must be torch.bfloat16 or torch.float16, got {autocast}")
+        self.autocast, self.channels_last = autocast, channels_last
+        self.net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        return self
     def forward(self, x:Tensor, # (B,C,H,W) noisy images in [-1,1] units
                 t:Tensor, # (B,) timesteps
                )->Tensor:
@@ -31,9 +41,13 @@ class UNetDenoiser(nn.Module):
             raise ValueError(f"denoiser expects {self.in_channels} channels, got input of shape {tuple(x.shape)}")
         t = torch.as_tensor(t, device=x.device)
         if self.t_scale != 1: t = t.float() * self.t_scale
-        out = self.net(x, t)
+        xin = x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+        if self.autocast is None: out = self.net(xin, t)
+        else:
+            with torch.autocast(x.device.type, dtype=self.autocast): out = self.net(xin, t)
         out = getattr(out, 'sample', out)
         C = x.shape[1]
         if out.shape[1] == 2 * C: out = out[:, :C]
         elif out.shape[1] != C: raise ValueError(f"network returned {out.shape[1]} channels for {C}-channel input (expected {C} or {2*C})")
-        return out
+        return out.to(x.dtype).contiguous()
+

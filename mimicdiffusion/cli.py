@@ -15,8 +15,8 @@ import mimicdiffusion
 __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'EVAL_ATTACKS', 'CLIError', 'Command', 'register',
            'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing',
            'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
-           'add_purify_arguments', 'purify', 'add_evaluate_arguments', 'load_classifier', 'evaluation_setup',
-           'make_attack', 'evaluate_command']
+           'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify', 'add_evaluate_arguments',
+           'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -227,6 +227,17 @@ def demo(args):
     print(results_markdown(r)); print(f'wrote {args.out}/results.json, results.md, grid.png')
 
 # %% ../nbs/09_cli.ipynb #ec3f5aff
+def add_speed_arguments(p):
+    p.add_argument('--bf16', action='store_true', help='run the diffusion network under bfloat16 autocast (GPU speed; results change slightly)')
+    p.add_argument('--channels-last', action='store_true', help='channels_last memory format for the diffusion network (GPU speed)')
+
+def apply_speed(den, args):
+    "The denoiser with the --bf16 / --channels-last options applied."
+    if not (args.bf16 or args.channels_last): return den
+    if not hasattr(den, 'speed'): raise CLIError(f'--bf16/--channels-last: the denoiser {type(den).__name__} has no speed options')
+    import torch
+    return den.speed(torch.bfloat16 if args.bf16 else None, args.channels_last)
+
 def add_purify_arguments(p):
     p.add_argument('inputs', nargs='+', type=Path, metavar='INPUT', help='image files (PNG, JPEG, ...) or .pt/.npy batches in [0,1]')
     p.add_argument('--out', type=Path, required=True, help='output folder (results keep their input names)')
@@ -240,6 +251,7 @@ def add_purify_arguments(p):
     p.add_argument('--resize', action='store_true', help='resize images that do not fit the model (with a warning) instead of rejecting them')
     p.add_argument('--seed', type=_number(int, 0), default=0)
     p.add_argument('--device', default='cpu')
+    add_speed_arguments(p)
     p.add_argument('--quiet', action='store_true')
 
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
@@ -256,7 +268,7 @@ def purify(args):
     else:
         from mimicdiffusion.embedded import load_embedded
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
-    pur = make_purifier(args.defense, den.to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
+    pur = make_purifier(args.defense, apply_speed(den, args).to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
     for p in args.inputs:
         if not p.exists(): raise CLIError(f'{p}: no such file')
     written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet)
@@ -286,6 +298,7 @@ def add_evaluate_arguments(p):
     p.add_argument('--classifier', help='classifier state dict for cifar/imagenet'); p.add_argument('--classifier-arch', default=None)
     p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0)
+    add_speed_arguments(p)
     p.add_argument('--quiet', action='store_true')
 
 def load_classifier(arch:str, path:str, n_classes:int):
@@ -329,6 +342,7 @@ def evaluation_setup(args, device):
         transform = (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False)) if args.dataset == 'imagenet' else None
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
     from mimicdiffusion.demo import make_purifier
+    den = apply_speed(den, args)
     pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star)
     return clf, pur, data, transform
 
@@ -367,6 +381,8 @@ def evaluate_command(args):
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')}
+    for k in ('bf16', 'channels_last'):   # in the config (they change results or could) only when on: older result files still resume
+        if not config[k]: del config[k]
     if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
     recs = evaluate_distributed(make_predict(classify, pur), attack, data, args.n, args.batch_size, args.seeds, args.out, config,
                                 progress=not args.quiet, device=device)

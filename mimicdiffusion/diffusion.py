@@ -208,7 +208,8 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
             if rewind: generator.set_state(now)
         if not replay: last[0] = info
         return x_s if g is None else x_s - g
-    with torch.set_grad_enabled(grad):
+    # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally (`needs_autograd`)
+    with torch.enable_grad() if grad else torch.no_grad() if getattr(guidance, 'needs_autograd', False) else torch.inference_mode():
         for k in tqdm(range(len(steps)), disable=not progress, desc='sampling', leave=False):
             z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) if eta > 0 else None
             if ckpt:
@@ -216,7 +217,7 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
                 x = _StepCheckpoint.apply(run, k, x, ref, z)
             else: x = run(x, k, z=z)
             if callback is not None: callback(last[0], x)
-    return x
+    return x if grad or not x.is_inference() else x.clone()   # a normal tensor: callers may use it with autograd
 
 
 # %% ../nbs/01_diffusion.ipynb #1268f53d

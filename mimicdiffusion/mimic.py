@@ -75,6 +75,8 @@ class MimicGuidance:
         self.rho = cfg.scale if cfg.scale_mode == 'pixel' else cfg.ref_rho / (B * H * W)
     @property
     def requires_grad(self)->bool: return self.x_ref.requires_grad   # tells `sample` to build a graph back to the input
+    @property
+    def needs_autograd(self)->bool: return self.cfg.exact_guidance   # differentiates through the network: `sample` must not use inference mode
     def active(self, t:int)->bool: return self.lo <= t <= self.hi
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if not self.active(info.t) or self.cfg.scale == 0: return None
