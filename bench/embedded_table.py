@@ -12,8 +12,8 @@ from pathlib import Path
 from mimicdiffusion.evaluation import read_results, summarize, results_table
 
 D = Path('bench/embedded_table')
-CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda',
-         'mimic-paper-transfer', 'mimic-paper-bpda', 'mimic-paper-exact', 'mimic-ref-transfer', 'mimic-ref-bpda']
+CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda', 'gdmp-exact',
+         'mimic-paper-transfer', 'mimic-paper-bpda', 'mimic-paper-exact', 'mimic-ref-transfer', 'mimic-ref-bpda', 'mimic-ref-exact']
 DEFENSES = ['none', 'diffpure t*=100', 'gdmp t*=100', 'mimic paper', 'mimic reference_code']
 COLUMNS = {'white-box': 'undefended classifier, PGD-40', 'transfer': 'transfer: PGD-40 on the classifier',
            'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact gradients: APGD-10, EOT 2'}

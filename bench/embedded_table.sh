@@ -32,5 +32,7 @@ queue2() {
   ev mimic-paper-bpda --defense mimic --preset paper --K 25 --attack pgd --grad bpda --iters 10 --eot 2
   ev mimic-ref-bpda --defense mimic --preset reference_code --K 25 --attack pgd --grad bpda --iters 10 --eot 2
   ev mimic-paper-exact --defense mimic --preset paper --K 25 --attack apgd --grad exact --iters 10 --eot 2
+  ev mimic-ref-exact --defense mimic --preset reference_code --K 25 --attack apgd --grad exact --iters 10 --eot 2
+  ev gdmp-exact --defense gdmp --K 25 --t-star 100 --attack apgd --grad exact --iters 10 --eot 2
 }
 queue1 & queue2 & wait
