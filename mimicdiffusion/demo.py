@@ -66,7 +66,7 @@ def run_demo(n:int=64, # shipped test images to attack (at most 1000)
     for k, name in enumerate(tqdm(defenses, desc='defenses', disable=not progress), 1):
         pur = make_purifier(name, emb.denoiser, emb.sched, 'paper', K, eps, t_star)
         surrogate = make_purifier(name, emb.denoiser, emb.sched, 'paper', max(1, K // 5), eps, t_star) if grad == 'surrogate' else None
-        model = DefendedModel(pur, emb.classifier, grad=grad, surrogate=surrogate)
+        model = DefendedModel(pur, emb.classifier, grad=grad, surrogate=surrogate, generator=gen(50 + k))   # seeded EOT draws
         res = pgd_eot(model, x, y, eps, steps=iters, eot=eot, generator=gen(k), progress=progress)
         with torch.no_grad():
             pc = pur(x, generator=gen(100 + k)); pa = pur(res.x_adv, generator=gen(200 + k))
