@@ -166,6 +166,16 @@ class _StepCheckpoint(torch.autograd.Function):
 
 
 # %% ../nbs/01_diffusion.ipynb #c27bf5e3
+def _rng_state(generator, device):
+    "The state `generator` (or, when None, the global RNG of the CPU and of `device`) is in."
+    if generator is not None: return generator.get_state()
+    return torch.get_rng_state(), torch.cuda.get_rng_state(device) if device.type == 'cuda' else None
+
+def _set_rng_state(generator, device, state):
+    if generator is not None: return generator.set_state(state)
+    torch.set_rng_state(state[0])
+    if state[1] is not None: torch.cuda.set_rng_state(state[1], device)
+
 def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, t (B,) long) -> eps
            x:Tensor, # (B,C,H,W) starting point x_{t_start}
            steps:Sequence[tuple[int,int]], # (t, s) pairs, e.g. from `strided_timesteps`
@@ -196,7 +206,7 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
         t, s = steps[k]
         swap, rewind = r is not None, replay and states[k] is not None
         if swap: old_ref, guidance.x_ref = guidance.x_ref, r
-        if rewind: now = generator.get_state(); generator.set_state(states[k])
+        if rewind: now = _rng_state(generator, x.device); _set_rng_state(generator, x.device, states[k])
         try:
             eps = denoiser(x, tvec[k].expand(B))
             x_s, x0_hat = (ddim_mean(x, eps, abar_ts[k], abar_ss[k], eta, clip_x0) if replay else
@@ -205,7 +215,7 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
             g = guidance(info) if guidance is not None else None
         finally:
             if swap: guidance.x_ref = old_ref
-            if rewind: generator.set_state(now)
+            if rewind: _set_rng_state(generator, x.device, now)
         if not replay: last[0] = info
         return x_s if g is None else x_s - g
     # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally (`needs_autograd`)
@@ -213,7 +223,7 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
         for k in tqdm(range(len(steps)), disable=not progress, desc='sampling', leave=False):
             z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) if eta > 0 else None
             if ckpt:
-                if generator is not None and guidance is not None: states[k] = generator.get_state()
+                if guidance is not None: states[k] = _rng_state(generator, x.device)
                 x = _StepCheckpoint.apply(run, k, x, ref, z)
             else: x = run(x, k, z=z)
             if callback is not None: callback(last[0], x)
