@@ -6,20 +6,15 @@ listed with how many of the 256 images they hold; they resume when the script ru
 
     python bench/accuracy_per_nfe.py
 """
-import re
+import re, sys
 from pathlib import Path
 from mimicdiffusion.evaluation import read_results, summarize
+sys.path.insert(0, str(Path(__file__).parent))
+from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 
 D, T = Path('bench/accuracy_per_nfe'), Path('bench/embedded_table')
 HEADING = '## (c) Accuracy per NFE'
 KS = (10, 25, 50, 100)
-
-def minutes(f:Path)->dict:
-    out = {}
-    for line in (f.read_text().splitlines() if f.exists() else []):
-        if line.strip() and not line.startswith('#'):
-            name, m, _ = line.split('\t', 2); out[name] = out.get(name, 0.) + float(m)
-    return out
 
 def cell(K:int, kind:str):
     "(summary or None, status text, wall minutes or None) of one cell."
@@ -30,9 +25,6 @@ def cell(K:int, kind:str):
     n = header['config']['n']
     if len(recs) < n: return None, f'{len(recs)} of {n} images', mins.get(name)
     return summarize(recs), 'done', mins.get(name)
-
-def pct(s, m):
-    ci = s[f'{m}_ci']; return f"{100 * s[m]:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 def main():
     lines = ['| K (NFE per purification) | clean (majority) | clean (mean over seeds) | BPDA: PGD-10, EOT 2 (worst) | minutes | '

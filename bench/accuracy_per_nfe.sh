@@ -11,16 +11,7 @@ cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
 D=bench/accuracy_per_nfe; mkdir -p $D
 common="--dataset fmnist --n 256 --batch-size 32 --seeds 0 1 2 --eps 0.1 --norm Linf --threads 1 --quiet --defense mimic --preset paper"
-count() { if [ -f "$1" ]; then grep -c '"index"' "$1"; else echo 0; fi; }
-ev() {
-  name=$1; shift; f=$D/$name.jsonl; before=$(count $f); start=$(date +%s)
-  mimicdiffusion evaluate $common --out $f "$@" >> $D/$name.log 2>&1
-  after=$(count $f)
-  if [ "$after" != "$before" ]; then
-    minutes=$(awk -v s=$start -v e=$(date +%s) 'BEGIN { printf "%.1f", (e - s) / 60 }')
-    printf '%s\t%s\t%s\n' $name $minutes "accuracy_per_nfe.sh: images $before -> $after, $(date -u +%Y-%m-%d)" >> $D/minutes.tsv
-  fi
-}
+. bench/cells.sh
 bpda() { ev bpda-K$1 --K $1 --attack pgd --grad bpda --iters 10 --eot 2; }
 exact() { ev exact-K$1 --K $1 --attack apgd --grad exact --iters 10 --eot 2; }
 queue1() { bpda 10; exact 10; bpda 50; exact 50; }

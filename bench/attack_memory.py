@@ -127,11 +127,11 @@ def targets(rows:list)->str:
         out.append(f"- checkpointed attack step / plain purification of the same batch: {', '.join(r)} (target <= 4.5)")
     return '\n'.join(out)
 
-def append_results(path:Path, entry:str):
-    "Append `entry` at the end of the (b) section of RESULTS.md, creating the file or the section as needed."
+def append_results(path:Path, entry:str, heading:str=HEADING):
+    "Append `entry` at the end of the `heading` section of RESULTS.md, creating the file or the section as needed."
     text = path.read_text() if path.exists() else '# Benchmark results\n'
-    if HEADING not in text: text = text.rstrip('\n') + f'\n\n{HEADING}\n'
-    start = text.index(HEADING) + len(HEADING)
+    if heading not in text: text = text.rstrip('\n') + f'\n\n{heading}\n'
+    start = text.index(heading) + len(heading)
     nxt = text.find('\n## ', start)
     end = len(text) if nxt < 0 else nxt + 1
     text = text[:end].rstrip('\n') + '\n\n' + entry.strip('\n') + '\n' + ('\n' + text[end:] if end < len(text) else '')

@@ -18,9 +18,9 @@ DEFENSES = ['none', 'diffpure t*=100', 'gdmp t*=100', 'mimic paper', 'mimic refe
 COLUMNS = {'white-box': 'undefended classifier, PGD-40', 'transfer': 'transfer: PGD-40 on the classifier',
            'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact gradients: APGD-10, EOT 2'}
 
-def minutes()->dict:
+def minutes(f:Path=D/'minutes.tsv')->dict:
+    "Wall minutes per cell, summed over the runs listed in a minutes.tsv (cell, minutes, how measured)."
     out = {}
-    f = D/'minutes.tsv'
     for line in (f.read_text().splitlines() if f.exists() else []):
         if line.strip() and not line.startswith('#'):
             name, m, _ = line.split('\t', 2); out[name] = out.get(name, 0.) + float(m)

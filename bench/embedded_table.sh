@@ -5,19 +5,9 @@
 # markdown table from whatever cells exist. Two queues run in parallel, one thread each.
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
+D=bench/embedded_table
 common="--dataset fmnist --n 256 --batch-size 32 --seeds 0 1 2 --eps 0.1 --norm Linf --threads 1 --quiet"
-# ev CELL ARGS...: run (or resume) one cell; its log is appended to, and a run that added images appends its wall minutes to
-# bench/embedded_table/minutes.tsv (cell, minutes, how measured), which bench/embedded_table.py sums per cell.
-count() { if [ -f "$1" ]; then grep -c '"index"' "$1"; else echo 0; fi; }
-ev() {
-  name=$1; shift; f=bench/embedded_table/$name.jsonl; before=$(count $f); start=$(date +%s)
-  mimicdiffusion evaluate $common --out $f "$@" >> bench/embedded_table/$name.log 2>&1
-  after=$(count $f)
-  if [ "$after" != "$before" ]; then
-    minutes=$(awk -v s=$start -v e=$(date +%s) 'BEGIN { printf "%.1f", (e - s) / 60 }')
-    printf '%s\t%s\t%s\n' $name $minutes "embedded_table.sh: images $before -> $after, $(date -u +%Y-%m-%d)" >> bench/embedded_table/minutes.tsv
-  fi
-}
+. bench/cells.sh
 queue1() {
   ev none-pgd40 --defense none --attack pgd --iters 40
   ev diffpure-transfer --defense diffpure --K 25 --t-star 100 --attack pgd --grad transfer --iters 40

@@ -80,9 +80,8 @@ def main():
     if len(rows) == 2: lines += ['', f"- bf16 / fp32 speed-up: purification {rows[0][2] / rows[1][2]:.2f}x, attack iteration {rows[0][5] / rows[1][5]:.2f}x"]
     entry = '\n'.join(lines); print(entry)
     if not a.no_append:
-        r = Path(a.results); text = r.read_text() if r.exists() else '# Benchmark results\n'
-        if HEADING not in text: text = text.rstrip('\n') + f'\n\n{HEADING}\n'
-        start = text.index(HEADING) + len(HEADING); nxt = text.find('\n## ', start); end = len(text) if nxt < 0 else nxt + 1
-        r.write_text(text[:end].rstrip('\n') + '\n\n' + entry + '\n' + ('\n' + text[end:] if end < len(text) else ''))
+        sys.path.insert(0, str(Path(__file__).parent))
+        from attack_memory import append_results
+        append_results(Path(a.results), entry, HEADING)
 
 if __name__ == '__main__': main()
