@@ -3,7 +3,8 @@
 # settings as the embedded table (bench/embedded_table.sh: n=256, Linf 0.1, 3 purification seeds, one thread per cell): clean accuracy,
 # robust accuracy under BPDA (PGD-10, EOT 2) and under exact gradients (APGD-10, EOT 2). The K=25 cells are the embedded table's
 # (same config), so they are not repeated here. Each cell is a resumable `mimicdiffusion evaluate` run writing
-# bench/accuracy_per_nfe/<cell>.jsonl; re-running this script continues unfinished cells, cheapest first. Wall minutes per run go to
+# bench/accuracy_per_nfe/<cell>.jsonl; re-running this script continues unfinished cells; the two queues are balanced by expected cost (K=100 first: it is the
+# comparison the goal names). Wall minutes per run go to
 # bench/accuracy_per_nfe/minutes.tsv. `python bench/accuracy_per_nfe.py` builds the table and section (c) of bench/RESULTS.md.
 # Cost on one thread (measured K=25 cells scaled by K): BPDA about 0.6 min per step of K, exact about 4x that: the whole script is
 # about 8 hours on one thread, 4 with the two queues.
@@ -14,6 +15,6 @@ common="--dataset fmnist --n 256 --batch-size 32 --seeds 0 1 2 --eps 0.1 --norm 
 . bench/cells.sh
 bpda() { ev bpda-K$1 --K $1 --attack pgd --grad bpda --iters 10 --eot 2; }
 exact() { ev exact-K$1 --K $1 --attack apgd --grad exact --iters 10 --eot 2; }
-queue1() { bpda 10; exact 10; bpda 50; exact 50; }
-queue2() { bpda 100; exact 100; }
+queue1() { bpda 10; exact 10; bpda 100; bpda 50; exact 50; }
+queue2() { exact 100; }
 queue1 & queue2 & wait

@@ -88,7 +88,11 @@ def eot_loss(model:Callable, # logits (N,n_classes) from images (N,C,H,W) in [0,
             l = F.cross_entropy(logits, yr, reduction='none')
             if grad and not l.requires_grad: raise ValueError("the model's output does not depend differentiably on its input; "
                                                               "attack a DefendedModel through `attack_target(model)`")
-            if grad: g += torch.autograd.grad(l.sum(), xg)[0]
+            if grad:
+                gi = torch.autograd.grad(l.sum(), xg, allow_unused=True)[0]
+                if gi is None: raise ValueError("the model's output does not depend on its input (no path from the input in the autograd graph): "
+                                                "there is nothing to attack; for a purifier, check that some sampler step uses the input")
+                g += gi
         loss += l.detach().reshape(r, B).sum(0)
         wrong += (logits.detach().argmax(1) != yr).reshape(r, B).float().sum(0)
         done += r
