@@ -16,15 +16,32 @@ D, T = Path('bench/accuracy_per_nfe'), Path('bench/embedded_table')
 HEADING = '## (c) Accuracy per NFE'
 KS = (10, 25, 50, 100)
 
+def path(K:int, kind:str)->Path: return T/f'mimic-paper-{kind}.jsonl' if K == 25 else D/f'{kind}-K{K}.jsonl'
+
 def cell(K:int, kind:str):
     "(summary or None, status text, wall minutes or None) of one cell."
-    if K == 25: f, mins, name = T/f'mimic-paper-{kind}.jsonl', minutes(T/'minutes.tsv'), f'mimic-paper-{kind}'
-    else: f, mins, name = D/f'{kind}-K{K}.jsonl', minutes(D/'minutes.tsv'), f'{kind}-K{K}'
+    f, mins = path(K, kind), minutes((T if K == 25 else D)/'minutes.tsv')
+    name = f.stem
     if not f.exists(): return None, 'not started', None
     header, recs, _ = read_results(f)
     n = header['config']['n']
     if len(recs) < n: return None, f'{len(recs)} of {n} images', mins.get(name)
     return summarize(recs), 'done', mins.get(name)
+
+def paired(a:Path, b:Path, key:str='adv'):
+    """Paired difference (a - b) of per-image accuracy on the same images: worst case over seeds for 'adv', majority vote for 'clean'.
+    Returns (difference, (lo, hi) Wald 95% interval for paired proportions, images right only in a, images right only in b)."""
+    def right(f):
+        recs = {r['index']: r for r in read_results(f)[1]}
+        if key == 'adv': return {i: all(p == r['label'] for p in r['adv']) for i, r in recs.items()}
+        return {i: 2 * sum(p == r['label'] for p in r['clean']) > len(r['clean']) for i, r in recs.items()}
+    ra, rb = right(a), right(b)
+    if set(ra) != set(rb): raise ValueError(f'{a} and {b} hold different images')
+    n, only_a = len(ra), sum(ra[i] and not rb[i] for i in ra)
+    only_b = sum(rb[i] and not ra[i] for i in ra)
+    d = (only_a - only_b) / n
+    half = 1.96 * max(only_a + only_b - n * d * d, 0) ** 0.5 / n
+    return d, (d - half, d + half), only_a, only_b
 
 def main():
     lines = ['| K (NFE per purification) | clean (majority) | clean (mean over seeds) | BPDA: PGD-10, EOT 2 (worst) | minutes | '
@@ -40,13 +57,17 @@ def main():
         row[1:1] = [pct(clean, 'clean_majority'), f"{100 * clean['clean_mean']:.1f}"] if clean else ['-', '-']
         lines.append('| ' + ' | '.join(row) + ' |')
     notes = []
+    def note(label, a, b, key, kind):
+        d, (lo, hi), oa, ob = paired(path(25, kind), path(100, kind), key)
+        notes.append(f"- {label}: K=25 {100 * a:.1f} vs K=100 {100 * b:.1f}, paired difference (K=25 - K=100) {100 * d:+.1f} points "
+                     f"[{100 * lo:+.1f}, {100 * hi:+.1f}] ({oa} images right only at K=25, {ob} only at K=100): point estimate "
+                     f"{'within' if abs(d) <= 0.02 else 'not within'} 2 points")
     for kind in ('bpda', 'exact'):
         a, b = res[25, kind], res[100, kind]
-        if a and b: notes.append(f"- {kind}: K=25 robust (worst) {100 * a['robust_worst']:.1f} vs K=100 {100 * b['robust_worst']:.1f}: "
-                                 f"{'within' if abs(a['robust_worst'] - b['robust_worst']) <= 0.02 else 'not within'} 2 points")
+        if a and b: note(f'{kind} robust (worst)', a['robust_worst'], b['robust_worst'], 'adv', kind)
         else: notes.append(f"- {kind}: K=25 vs K=100 not comparable yet (a cell is unfinished)")
-    a = next((res[25, k] for k in ('bpda', 'exact') if res[25, k]), None); b = next((res[100, k] for k in ('bpda', 'exact') if res[100, k]), None)
-    if a and b: notes.append(f"- clean (mean over seeds): K=25 {100 * a['clean_mean']:.1f} vs K=100 {100 * b['clean_mean']:.1f}")
+    kind = next((k for k in ('bpda', 'exact') if res[25, k] and res[100, k]), None)
+    if kind: note(f'clean (majority; images of the {kind} cells)', res[25, kind]['clean_majority'], res[100, kind]['clean_majority'], 'clean', kind)
     text = '\n'.join(["MimicDiffusion `paper` on the embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image "
                       "(robust: correct under all 3), Wilson 95% intervals; cells made by `bench/accuracy_per_nfe.sh` (K = 25 cells: "
                       "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU, minutes per cell. "
