@@ -105,7 +105,8 @@ class MimicDiffusion(Purifier):
         self.steps = strided_timesteps(cfg.K, sched.T - 1)
         lo, hi = cfg.window[0] * sched.T, cfg.window[1] * sched.T
         if cfg.scale > 0 and not any(lo <= t <= hi for t, _ in self.steps):   # the output would not depend on the input at all
-            raise ValueError(f"none of the K={cfg.K} sampler steps (timesteps {[t for t, _ in self.steps][:8]}...) lies in the guidance window "
+            ts = [t for t, _ in self.steps]
+            raise ValueError(f"none of the K={cfg.K} sampler steps (timesteps {ts[:8]}{'...' if len(ts) > 8 else ''}) lies in the guidance window "
                              f"{cfg.window} (timesteps {lo:g}..{hi:g}): the purification would ignore its input; use more steps or widen the window")
         self.record, self.last_guidance = False, None   # set record=True to keep the last run's guidance hook (its trace)
     def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
