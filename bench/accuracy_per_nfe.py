@@ -18,6 +18,14 @@ KS = (10, 25, 50, 100)
 
 def path(K:int, kind:str)->Path: return T/f'mimic-paper-{kind}.jsonl' if K == 25 else D/f'{kind}-K{K}.jsonl'
 
+def timed_images(f:Path)->dict:
+    "Images covered by the timed runs of each cell in a minutes.tsv ('images a -> b' in the third column)."
+    out = {}
+    for line in (f.read_text().splitlines() if f.exists() else []):
+        m = re.search(r'images (\d+) -> (\d+)', line)
+        if m: out[line.split('\t')[0]] = out.get(line.split('\t')[0], 0) + int(m[2]) - int(m[1])
+    return out
+
 def cell(K:int, kind:str):
     "(summary or None, status text, wall minutes or None) of one cell."
     f, mins = path(K, kind), minutes((T if K == 25 else D)/'minutes.tsv')
@@ -53,7 +61,10 @@ def main():
             s, status, m = cell(K, kind)
             res[K, kind] = s
             clean = clean or s
-            row += [pct(s, 'robust_worst') if s else status, f'{m:.1f}' if m is not None else '-']
+            timed = timed_images((T if K == 25 else D)/'minutes.tsv').get(path(K, kind).stem)
+            n = read_results(path(K, kind))[0]['config']['n'] if path(K, kind).exists() else None
+            note = f' ({timed} of {n} images timed)' if m is not None and timed is not None and n and timed < n else ''
+            row += [pct(s, 'robust_worst') if s else status, f'{m:.1f}{note}' if m is not None else '-']
         row[1:1] = [pct(clean, 'clean_majority'), f"{100 * clean['clean_mean']:.1f}"] if clean else ['-', '-']
         lines.append('| ' + ' | '.join(row) + ' |')
     notes = []
