@@ -68,8 +68,17 @@ def _batch_indices(n:int, cfg:TrainConfig, step:int)->np.ndarray:
 def _atomic_save(obj, path:Path):
     tmp = path.with_suffix(path.suffix + '.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
 
+def _check_resume(path:Path, new:dict, ignore=('threads',)):
+    "Refuse to resume a run whose saved settings (config.json, arch.json) differ from the ones given now (except `ignore`)."
+    if not path.exists(): return
+    old = json.loads(path.read_text())
+    diff = [f'{k}: {old.get(k)!r} != {new.get(k)!r}' for k in sorted(set(old) | set(new)) if k not in ignore and old.get(k) != new.get(k)]
+    if diff: raise ValueError(f"{path.parent} was trained with other settings (saved != now): {'; '.join(diff)}; resume with the "
+                              "saved settings or train into a new folder")
+
 def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress, ema_model=None, stop_at=None):
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    if resume and (out/'checkpoint.pt').exists(): _check_resume(out/'config.json', {'kind': kind, **asdict(cfg)})
     if cfg.threads: torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -127,7 +136,9 @@ def train_diffusion(out:str|Path, # run folder: checkpoint.pt, log.jsonl, config
     images, labels = data if data is not None else (fashion_mnist('train').images[..., 0], fashion_mnist('train').labels)
     torch.manual_seed(cfg.seed)
     model = make_unet(arch); ema = make_unet(arch); ema.load_state_dict(model.state_dict()); ema.requires_grad_(False)
-    Path(out).mkdir(parents=True, exist_ok=True); (Path(out)/'arch.json').write_text(json.dumps(asdict(arch)))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    if resume and (Path(out)/'checkpoint.pt').exists(): _check_resume(Path(out)/'arch.json', json.loads(json.dumps(asdict(arch))), ())
+    (Path(out)/'arch.json').write_text(json.dumps(asdict(arch)))
     return _train_loop('diffusion', model, diffusion_loss(linear_schedule()), images, labels, cfg, out, resume, progress, ema, stop_at)
 
 def _augment(x:Tensor)->Tensor:
