@@ -27,14 +27,16 @@ def timed_images(f:Path)->dict:
     return out
 
 def cell(K:int, kind:str):
-    "(summary or None, status text, wall minutes or None) of one cell."
-    f, mins = path(K, kind), minutes((T if K == 25 else D)/'minutes.tsv')
-    name = f.stem
-    if not f.exists(): return None, 'not started', None
+    "(summary or None, status text, wall minutes as table text) of one cell; minutes that cover fewer than n images say so."
+    f = path(K, kind)
+    if not f.exists(): return None, 'not started', '-'
+    tsv = (T if K == 25 else D)/'minutes.tsv'
+    m, timed = minutes(tsv).get(f.stem), timed_images(tsv).get(f.stem)
     header, recs, _ = read_results(f)
     n = header['config']['n']
-    if len(recs) < n: return None, f'{len(recs)} of {n} images', mins.get(name)
-    return summarize(recs), 'done', mins.get(name)
+    text = '-' if m is None else f'{m:.1f}' + (f' ({timed} of {n} images timed)' if timed is not None and timed < n else '')
+    if len(recs) < n: return None, f'{len(recs)} of {n} images', text
+    return summarize(recs), 'done', text
 
 def paired(a:Path, b:Path, key:str='adv'):
     """Paired difference (a - b) of per-image accuracy on the same images: worst case over seeds for 'adv', majority vote for 'clean'.
@@ -61,10 +63,7 @@ def main():
             s, status, m = cell(K, kind)
             res[K, kind] = s
             clean = clean or s
-            timed = timed_images((T if K == 25 else D)/'minutes.tsv').get(path(K, kind).stem)
-            n = read_results(path(K, kind))[0]['config']['n'] if path(K, kind).exists() else None
-            note = f' ({timed} of {n} images timed)' if m is not None and timed is not None and n and timed < n else ''
-            row += [pct(s, 'robust_worst') if s else status, f'{m:.1f}{note}' if m is not None else '-']
+            row += [pct(s, 'robust_worst') if s else status, m]
         row[1:1] = [pct(clean, 'clean_majority'), f"{100 * clean['clean_mean']:.1f}"] if clean else ['-', '-']
         lines.append('| ' + ' | '.join(row) + ' |')
     notes = []

@@ -47,6 +47,7 @@ class MimicConfig:
             if not ok: raise ValueError(f"MimicConfig: {msg}")
     @property
     def threshold(self)->float: return self.phi if self.phi is not None else budget_to_model(self.eps)
+    def guided(self, t:int, T:int=1000)->bool: return self.window[0] * T <= t <= self.window[1] * T   # t inside the guidance window
     def to_json(self)->str: return json.dumps(asdict(self))
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['window'] = tuple(d['window']); return cls(**d)
@@ -66,8 +67,7 @@ class MimicGuidance:
     "The MimicDiffusion guidance hook for `sample`: Manhattan term on long-range pixels, super-resolution term on short-range ones."
     def __init__(self, x_ref:Tensor, # (B,C,H,W) the input image in model units
                  cfg:MimicConfig, T:int=1000, record:bool=False):
-        self.x_ref, self.cfg, self.record, self.trace = x_ref, cfg, record, []
-        self.lo, self.hi = cfg.window[0] * T, cfg.window[1] * T
+        self.x_ref, self.cfg, self.record, self.trace, self.T = x_ref, cfg, record, [], T
         self.D = Downsample(cfg.sr_factor, 'bicubic') if cfg.sr_mode == 'bicubic' else None
         if self.D is not None and (x_ref.shape[-1] % cfg.sr_factor or x_ref.shape[-2] % cfg.sr_factor):
             raise ValueError(f"sr_factor {cfg.sr_factor} does not divide the image size {x_ref.shape[-2]}x{x_ref.shape[-1]}")
@@ -77,7 +77,7 @@ class MimicGuidance:
     def requires_grad(self)->bool: return self.x_ref.requires_grad   # tells `sample` to build a graph back to the input
     @property
     def needs_autograd(self)->bool: return self.cfg.exact_guidance   # differentiates through the network: `sample` must not use inference mode
-    def active(self, t:int)->bool: return self.lo <= t <= self.hi
+    def active(self, t:int)->bool: return self.cfg.guided(t, self.T)
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if not self.active(info.t) or self.cfg.scale == 0: return None
         c, d = self.cfg, info.x0_hat - self.x_ref
@@ -103,11 +103,10 @@ class MimicDiffusion(Purifier):
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
         self.steps = strided_timesteps(cfg.K, sched.T - 1)
-        lo, hi = cfg.window[0] * sched.T, cfg.window[1] * sched.T
-        if cfg.scale > 0 and not any(lo <= t <= hi for t, _ in self.steps):   # the output would not depend on the input at all
+        if cfg.scale > 0 and not any(cfg.guided(t, sched.T) for t, _ in self.steps):   # the output would not depend on the input at all
             ts = [t for t, _ in self.steps]
             raise ValueError(f"none of the K={cfg.K} sampler steps (timesteps {ts[:8]}{'...' if len(ts) > 8 else ''}) lies in the guidance window "
-                             f"{cfg.window} (timesteps {lo:g}..{hi:g}): the purification would ignore its input; use more steps or widen the window")
+                             f"{cfg.window} (timesteps {cfg.window[0] * sched.T:g}..{cfg.window[1] * sched.T:g}): the purification would ignore its input; use more steps or widen the window")
         self.record, self.last_guidance = False, None   # set record=True to keep the last run's guidance hook (its trace)
     def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
         guide = MimicGuidance(x, self.cfg, self.sched.T, self.record)
