@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from mimicdiffusion.embedded import load_embedded
+from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist
 from mimicdiffusion.diffusion import DiffPure
 from mimicdiffusion.manhattan import GDMP
@@ -38,19 +38,20 @@ def main():
     p.add_argument('--n', type=int, default=500); p.add_argument('--batch', type=int, default=100)
     p.add_argument('--eps', type=float, default=0.1); p.add_argument('--pgd-steps', type=int, default=40)
     p.add_argument('--out', default='bench/purify_accuracy.json'); p.add_argument('--only', nargs='*')
+    p.add_argument('--device', default='cpu', help='cpu, cuda, ...; seconds per image are for this device')
     a = p.parse_args()
-    emb = load_embedded()
+    dev = torch.device(a.device); emb = load_embedded(dev)
     ds = fashion_mnist('test'); idx = np.random.default_rng(0).permutation(len(ds))[:a.n]
-    x, y = ds.tensors(idx)
+    x, y = ds.tensors(idx); x, y = x.to(dev), y.to(dev)
     out = Path(a.out); res = json.loads(out.read_text()) if out.exists() else {}
     res.setdefault('_meta', {})
     with torch.inference_mode(): clean_pred = emb.classifier(x).argmax(1)
     x_adv = torch.cat([pgd_eot(emb.classifier, x[i:i + a.batch], y[i:i + a.batch], eps=a.eps, steps=a.pgd_steps,
-                               generator=torch.Generator().manual_seed(i)).x_adv for i in range(0, a.n, a.batch)])
+                               generator=torch.Generator(dev).manual_seed(i)).x_adv for i in range(0, a.n, a.batch)])
     with torch.inference_mode(): adv_pred = emb.classifier(x_adv).argmax(1)
     res['undefended'] = dict(clean=int((clean_pred == y).sum()), transfer=int((adv_pred == y).sum()), n=a.n, nfe=0, seconds_per_image=0.)
     res['_meta'] = dict(n=a.n, eps=a.eps, attack=f'PGD-{a.pgd_steps} Linf on the classifier alone (transfer)', batch=a.batch,
-                        machine=f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads",
+                        machine=hardware_summary(dev) + (f', {torch.get_num_threads()} threads' if dev.type == 'cpu' else ''),
                         date=str(date.today()), command='python bench/purify_accuracy.py ' + ' '.join(f'--{k.replace("_", "-")} {v}' for k, v in vars(a).items() if k in ('n', 'eps', 'batch', 'pgd_steps')))
     for name, (make, nfe, do_transfer) in defenses(emb, a.eps).items():
         if name in res or (a.only and not any(o in name for o in a.only)): continue
@@ -72,7 +73,7 @@ def table(res):
     m = res['_meta']
     def ci(k, n):
         lo, hi = wilson(k, n); return f"{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-    rows = [f"Embedded Fashion-MNIST benchmark, n = {m['n']} test images, batch {m['batch']}, seconds per image on one thread; transfer attack: {m['attack']}, eps = {m['eps']}.",
+    rows = [f"Embedded Fashion-MNIST benchmark, n = {m['n']} test images, batch {m['batch']}, seconds per image on the machine below; transfer attack: {m['attack']}, eps = {m['eps']}.",
             f"Machine: {m['machine']}; {m['date']}; command: `{m['command']}`.", '',
             '| defense | NFE | s / image | clean acc. % [95% CI] | acc. after transfer attack % [95% CI] |', '|---|---|---|---|---|']
     for k, v in res.items():

@@ -141,6 +141,7 @@ def add_train_arguments(p:argparse.ArgumentParser):
     p.add_argument('--ema', type=_number(float, 0), help='decay of the exponential moving average of the weights (below 1)')
     p.add_argument('--seed', type=_number(int, 0), help='seed of the initialization, the batches and the noise')
     p.add_argument('--threads', type=_number(int, 0), help='torch CPU threads; 0: torch default')
+    p.add_argument('--device', default='cpu', help='where to train: cpu, cuda, cuda:1, ... (a run may resume on another device)')
     p.add_argument('--resume', action='store_true', help='continue the run saved in --out, with its saved settings')
     p.add_argument('--stop-at', type=_number(int, 0, True), help='stop after this many steps; continue later with --resume')
     p.add_argument('--data', type=Path, help='folder holding the Fashion-MNIST IDX files (default: the documented search order)')
@@ -161,7 +162,11 @@ def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
         if saved.get('kind', kind) != kind: raise CLIError(f"--resume: {out} holds a {saved['kind']} run, not a {kind} run")
         base = replace(default, **{f.name: saved[f.name] for f in fields(default) if f.name in saved})
     elif ck.exists(): raise CLIError(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
-    cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None})
+    cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None}, device=args.device)
+    import torch
+    try: dev = torch.device(args.device)
+    except RuntimeError: raise CLIError(f'--device {args.device!r}: expected cpu, cuda or cuda:N') from None
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
     if args.stop_at is not None and args.stop_at > cfg.steps: raise CLIError(f'--stop-at {args.stop_at} is past the last step ({cfg.steps})')
     return cfg
 

@@ -20,8 +20,8 @@ from .backbones import UNetDenoiser
 from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset, FMNIST_CLASSES
 
 # %% auto #0
-__all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'diffusion_loss', 'train_diffusion',
-           'train_classifier', 'export_embedded', 'Embedded', 'load_embedded']
+__all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'hardware_summary', 'diffusion_loss',
+           'train_diffusion', 'train_classifier', 'export_embedded', 'Embedded', 'load_embedded']
 
 # %% ../nbs/01d_embedded.ipynb #eb617cc4
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class TrainConfig:
     "Training settings shared by the diffusion model and the classifier."
     steps:int=6000; batch_size:int=128; lr:float=2e-3; warmup:int=200; weight_decay:float=0.0; ema:float=0.999
     seed:int=0; ckpt_every:int=250; log_every:int=50; threads:int=0
+    device:str='cpu'   # where training runs: cpu, cuda, cuda:1, ... (a run may resume on another device)
 
 def _lr_at(cfg:TrainConfig, step:int)->float:
     if step < cfg.warmup: return cfg.lr * (step + 1) / cfg.warmup
@@ -68,7 +69,7 @@ def _batch_indices(n:int, cfg:TrainConfig, step:int)->np.ndarray:
 def _atomic_save(obj, path:Path):
     tmp = path.with_suffix(path.suffix + '.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
 
-def _check_resume(path:Path, new:dict, ignore=('threads',)):
+def _check_resume(path:Path, new:dict, ignore=('threads', 'device')):
     "Refuse to resume a run whose saved settings (config.json, arch.json) differ from the ones given now (except `ignore`)."
     if not path.exists(): return
     old = json.loads(path.read_text())
@@ -76,33 +77,52 @@ def _check_resume(path:Path, new:dict, ignore=('threads',)):
     if diff: raise ValueError(f"{path.parent} was trained with other settings (saved != now): {'; '.join(diff)}; resume with the "
                               "saved settings or train into a new folder")
 
+def hardware_summary(dev:torch.device)->str:
+    "The machine a run uses, in words: the GPU's name, or the processor and its cores; with torch's version."
+    what = (f'{torch.cuda.get_device_name(dev)} GPU' if dev.type == 'cuda'
+            else f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores')
+    return f'{what}, torch {torch.__version__}'
+
+def _note_hardware(out:Path, step:int, dev:torch.device):
+    "Record in hardware.json that this machine trains the run from `step` on, unless the last machine noted is this one."
+    f = out/'hardware.json'
+    notes = [n for n in (json.loads(f.read_text()) if f.exists() else []) if n['from_step'] < step]
+    hw = hardware_summary(dev)
+    if not notes or notes[-1]['hardware'] != hw: notes.append(dict(from_step=step, hardware=hw))
+    f.write_text(json.dumps(notes, indent=1))
+
 def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress, ema_model=None, stop_at=None):
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if resume and (out/'checkpoint.pt').exists(): _check_resume(out/'config.json', {'kind': kind, **asdict(cfg)})
     if cfg.threads: torch.set_num_threads(cfg.threads)
+    dev = torch.device(cfg.device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f'device {cfg.device!r}: CUDA is not available on this machine')
     torch.manual_seed(cfg.seed)
+    model.to(dev)
+    if ema_model is not None: ema_model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     ck, step, elapsed = out/'checkpoint.pt', 0, 0.
     if resume and ck.exists():
-        st = torch.load(ck, weights_only=True)
+        st = torch.load(ck, weights_only=True, map_location='cpu')
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); step, elapsed = int(st['step']), float(st['elapsed'])
         if ema_model is not None: ema_model.load_state_dict(st['ema'])
         torch.set_rng_state(st['rng'])
     (out/'config.json').write_text(json.dumps({'kind': kind, **asdict(cfg)}, indent=1))
+    if step < min(cfg.steps, stop_at or cfg.steps): _note_hardware(out, step, dev)
     log = open(out/'log.jsonl', 'a')
     t0, run_loss = time.time() - elapsed, []
     bar = tqdm(range(step, min(cfg.steps, stop_at or cfg.steps)), initial=step, total=cfg.steps, disable=not progress, desc=f'train {kind}')
     model.train()
     for step in bar:
         idx = _batch_indices(len(images), cfg, step)
-        x = torch.from_numpy(images[idx]).float().div_(255).unsqueeze(1)
-        y = torch.from_numpy(labels[idx])
+        x = torch.from_numpy(images[idx]).to(dev).float().div_(255).unsqueeze(1)
+        y = torch.from_numpy(labels[idx]).to(dev)
         for g in opt.param_groups: g['lr'] = _lr_at(cfg, step)
         loss = loss_fn(model, x, y)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         if ema_model is not None:
             with torch.no_grad():
-                for pe, pm in zip(ema_model.parameters(), model.parameters()): pe.lerp_(pm, 1 - cfg.ema)
+                torch._foreach_lerp_(list(ema_model.parameters()), list(model.parameters()), 1 - cfg.ema)
                 for be, bm in zip(ema_model.buffers(), model.buffers()): be.copy_(bm)   # batch-norm statistics: the live model's
         run_loss.append(loss.item())
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
@@ -120,7 +140,7 @@ def diffusion_loss(sched:Schedule):
     "The eps-prediction loss on random timesteps, for `_train_loop`."
     def f(model, x, y):
         x0 = x * 2 - 1
-        t = torch.randint(0, sched.T, (x0.shape[0],))
+        t = torch.randint(0, sched.T, (x0.shape[0],), device=x0.device)
         noise = torch.randn_like(x0)
         xt = q_sample(x0, sched.abar_at(t), noise)
         return F.mse_loss(model(xt, t).sample, noise)
@@ -143,7 +163,7 @@ def train_diffusion(out:str|Path, # run folder: checkpoint.pt, log.jsonl, config
 
 def _augment(x:Tensor)->Tensor:
     "Random horizontal flips and shifts of up to 2 pixels."
-    flip = torch.rand(x.shape[0]) < 0.5
+    flip = torch.rand(x.shape[0], device=x.device) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
     pad = F.pad(x, (2, 2, 2, 2))
     i, j = torch.randint(0, 5, (2,)).tolist()
@@ -167,8 +187,10 @@ def _run_facts(run:Path)->dict:
     "Steps, wall time and final loss of a training run, from its config and log."
     cfg = json.loads((run/'config.json').read_text())
     log = [json.loads(l) for l in (run/'log.jsonl').read_text().splitlines() if l.strip()]
-    return dict(config=cfg, steps=log[-1]['step'], wall_time_s=log[-1]['elapsed'], final_loss=round(log[-1]['loss'], 4),
-                hardware=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
+    hw = run/'hardware.json'   # runs trained before it existed: this machine
+    hw = ('; '.join(f"from step {n['from_step']}: {n['hardware']}" if len(notes) > 1 else n['hardware'] for n in notes)
+          if hw.exists() and (notes := json.loads(hw.read_text())) else hardware_summary(torch.device('cpu')))
+    return dict(config=cfg, steps=log[-1]['step'], wall_time_s=log[-1]['elapsed'], final_loss=round(log[-1]['loss'], 4), hardware=hw)
 
 def export_embedded(diffusion_run:str|Path, classifier_run:str|Path, assets:Path=ASSETS,
                     weights:tuple=('ema', 'ema'), # which weights of each run's checkpoint to ship: 'ema' or 'model'

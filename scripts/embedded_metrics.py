@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from mimicdiffusion.embedded import load_embedded
+from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist, ASSETS
 from mimicdiffusion.diffusion import DiffPure, sample, strided_timesteps, from_model
 from mimicdiffusion.evaluation import wilson
@@ -30,9 +30,11 @@ def _done(path):
 def _append(path, rec):
     with open(path, 'a') as f: f.write(json.dumps(rec) + '\n'); f.flush(); os.fsync(f.fileno())
 
+def _dev(emb): return next(emb.classifier.parameters()).device
+
 def classifier_accuracy(emb, work):
-    x, y = fashion_mnist('test').tensors()
-    with torch.inference_mode(): pred = torch.cat([emb.classifier(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)])
+    x, y = fashion_mnist('test').tensors(); dev = _dev(emb)
+    with torch.inference_mode(): pred = torch.cat([emb.classifier(x[i:i + 1000].to(dev)).argmax(1).cpu() for i in range(0, len(x), 1000)])
     rec = dict(n=len(y), correct=int((pred == y).sum()))
     (work/'classifier.json').write_text(json.dumps(rec)); return rec
 
@@ -45,7 +47,7 @@ def diffpure_accuracy(emb, work, t_star, n, batch, K=100):
     for b in tqdm(range(start, n, batch), desc=f'DiffPure t*={t_star}'):
         idx = order[b:min(n, b + batch)]
         x, y = ds.tensors(idx)
-        with torch.inference_mode(): pred = emb.classifier(pur(x, seed=int(b))).argmax(1)
+        with torch.inference_mode(): pred = emb.classifier(pur(x.to(_dev(emb)), seed=int(b))).argmax(1).cpu()
         _append(path, dict(idx=idx.tolist(), correct=(pred == y).int().tolist()))
     done = _done(path)
     c = [v for r in done for v in r['correct']][:n]
@@ -56,29 +58,35 @@ def sample_confidence(emb, work, n=1000, batch=250, K=100):
     path = work/'samples.jsonl'
     done = _done(path); start = sum(len(r['maxprob']) for r in done)
     for b in tqdm(range(start, n, batch), desc='samples'):
-        g = torch.Generator().manual_seed(1000 + b)
-        xT = torch.randn(min(batch, n - b), *emb.image_shape, generator=g)
+        g = torch.Generator(_dev(emb)).manual_seed(1000 + b)
+        xT = torch.randn(min(batch, n - b), *emb.image_shape, generator=g, device=_dev(emb))
         with torch.inference_mode():
             x = from_model(sample(emb.denoiser, xT, strided_timesteps(K), emb.sched, generator=g)).clamp(0, 1)
             p = emb.classifier(x).softmax(1)
         _append(path, dict(maxprob=p.max(1).values.tolist(), label=p.argmax(1).tolist()))
-        if b == 0: torch.save(x[:64].clone(), work/'samples_grid.pt')
+        if b == 0: torch.save(x[:64].cpu().clone(), work/'samples_grid.pt')
     done = _done(path)
     mp = [v for r in done for v in r['maxprob']][:n]; lab = [v for r in done for v in r['label']][:n]
     return dict(n=len(mp), mean_maxprob=float(np.mean(mp)), class_counts=np.bincount(lab, minlength=10).tolist(), K=K)
 
 def forward_time(emb, batch=64, reps=10):
-    x, t = torch.randn(batch, *emb.image_shape), torch.full((batch,), 500)
+    "Median wall time of one UNet and one classifier forward pass on a batch (CPU: the model card's cost figure)."
+    sync = (lambda: torch.cuda.synchronize()) if _dev(emb).type == 'cuda' else (lambda: None)
+    x, t = torch.randn(batch, *emb.image_shape, device=_dev(emb)), torch.full((batch,), 500, device=_dev(emb))
     with torch.inference_mode():
         emb.denoiser(x, t); ts = []
-        for _ in range(reps): t0 = time.perf_counter(); emb.denoiser(x, t); ts.append(time.perf_counter() - t0)
+        for _ in range(reps): t0 = time.perf_counter(); emb.denoiser(x, t); sync(); ts.append(time.perf_counter() - t0)
         c = []
-        for _ in range(reps): t0 = time.perf_counter(); emb.classifier(x.clamp(0, 1)); c.append(time.perf_counter() - t0)
+        for _ in range(reps): t0 = time.perf_counter(); emb.classifier(x.clamp(0, 1)); sync(); c.append(time.perf_counter() - t0)
     return dict(batch=batch, unet_s=float(np.median(ts)), classifier_s=float(np.median(c)), threads=torch.get_num_threads())
 
 def _acc(r):
     lo, hi = wilson(r['correct'], r['n'])
-    return f"{100 * r['correct'] / r['n']:.2f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}, n={r['n']})"
+    return f"{100 * r['correct'] / r['n']:.2f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}, n={r['n']}{_on(r)})"
+
+def _shared(f): return '' if 'GPU' in f['hardware'] else ' (shared with other jobs)'
+
+def _on(r): return f"; on {r['measured_on']}" if 'measured_on' in r else ''
 
 def write_cards(emb, metrics):
     hw = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
@@ -89,7 +97,7 @@ def write_cards(emb, metrics):
         r = metrics.get(f'diffpure_t{t}')
         return _acc(r) + f", {r['K']} sampler steps" if r else 'not measured yet'
     s = metrics.get('samples')
-    stxt = f"{s['mean_maxprob']:.3f} over {s['n']} samples ({s['K']} strided DDPM steps); predicted classes {s['class_counts']}" if s else 'not measured yet'
+    stxt = f"{s['mean_maxprob']:.3f} over {s['n']} samples ({s['K']} strided DDPM steps{_on(s)}); predicted classes {s['class_counts']}" if s else 'not measured yet'
     clf = metrics.get('classifier')
     common = f"""## Metrics (scripts/embedded_metrics.py, Fashion-MNIST test split)
 - Classifier clean accuracy: {_acc(clf) if clf else 'not measured yet'}
@@ -106,7 +114,7 @@ File `fmnist_unet.safetensors` (EMA weights; the architecture is in the file's m
 - Objective: eps-prediction (MSE), linear DDPM schedule beta 1e-4..2e-2, T = 1000; images scaled to [-1, 1].
 - Data: Fashion-MNIST training split, all 60,000 images, no augmentation.
 - Training: {u['steps']} steps, {json.dumps(u['config'])}; final training loss {u['final_loss']}.
-- Wall time: {u['wall_time_s'] / 60:.1f} min on {u['hardware']} (shared with other jobs).
+- Wall time: {u['wall_time_s'] / 60:.1f} min on {u['hardware']}{_shared(u)}.
 
 {common}""")
     (ASSETS/'MODEL_CARD_classifier.md').write_text(f"""# Embedded classifier: Fashion-MNIST CNN
@@ -117,7 +125,7 @@ File `fmnist_classifier.safetensors` (EMA weights, batch-norm statistics of the 
 - Objective: cross-entropy with label smoothing 0.05; random horizontal flips and shifts of up to 2 pixels.
 - Data: Fashion-MNIST training split, all 60,000 images.
 - Training: {c['steps']} steps, {json.dumps(c['config'])}; final training loss {c['final_loss']}.
-- Wall time: {c['wall_time_s'] / 60:.1f} min on {c['hardware']} (shared with other jobs).
+- Wall time: {c['wall_time_s'] / 60:.1f} min on {c['hardware']}{_shared(c)}.
 - Not adversarially trained: it is the undefended model that the purifiers protect.
 
 {common}""")
@@ -126,20 +134,24 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n', type=int, default=10000, help='test images for the DiffPure metrics')
     p.add_argument('--batch', type=int, default=250)
+    p.add_argument('--samples', type=int, default=1000, help='unguided samples scored by the classifier')
     p.add_argument('--work', default='runs/metrics', help='folder for the resumable per-batch results')
     p.add_argument('--only', nargs='*', default=None, choices=['classifier', 'forward', 'samples', 'diffpure100', 'diffpure300'])
     p.add_argument('--cards', action='store_true', help='only rewrite the model cards from the results so far')
+    p.add_argument('--device', default='cpu', help='where the metrics run (the forward-time figure is meant for a CPU)')
     a = p.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
-    emb = load_embedded()
+    emb = load_embedded(a.device)
     mfile = ASSETS/'metrics.json'
     metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
     todo = [] if a.cards else (a.only or ['classifier', 'forward', 'samples', 'diffpure100', 'diffpure300'])
     for m in todo:
         if m == 'classifier': metrics['classifier'] = classifier_accuracy(emb, work)
         if m == 'forward': metrics['forward_time'] = forward_time(emb)
-        if m == 'samples': metrics['samples'] = sample_confidence(emb, work)
+        if m == 'samples': metrics['samples'] = sample_confidence(emb, work, a.samples, min(a.batch, a.samples))
         if m.startswith('diffpure'): t = int(m[8:]); metrics[f'diffpure_t{t}'] = diffpure_accuracy(emb, work, t, a.n, a.batch)
+        key = {'forward': 'forward_time'}.get(m, f'diffpure_t{m[8:]}' if m.startswith('diffpure') else m)
+        metrics[key]['measured_on'] = hardware_summary(torch.device(a.device))
         mfile.write_text(json.dumps(metrics, indent=1)); print(m, json.dumps(metrics.get(m if not m.startswith('diff') else f'diffpure_t{m[8:]}', metrics.get('forward_time'))))
     write_cards(emb, metrics)
     print(json.dumps(metrics, indent=1))
