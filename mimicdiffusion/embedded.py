@@ -107,6 +107,7 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); step, elapsed = int(st['step']), float(st['elapsed'])
         if ema_model is not None: ema_model.load_state_dict(st['ema'])
         torch.set_rng_state(st['rng'])
+        if dev.type == 'cuda' and 'cuda_rng' in st: torch.cuda.set_rng_state(st['cuda_rng'], dev)   # exact resume on a GPU too
     (out/'config.json').write_text(json.dumps({'kind': kind, **asdict(cfg)}, indent=1))
     if step < min(cfg.steps, stop_at or cfg.steps): _note_hardware(out, step, dev)
     log = open(out/'log.jsonl', 'a')
@@ -131,6 +132,7 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
         if (step + 1) % cfg.ckpt_every == 0 or step + 1 in (cfg.steps, stop_at):
             st = dict(model=model.state_dict(), opt=opt.state_dict(), step=step + 1, elapsed=time.time() - t0, rng=torch.get_rng_state())
             if ema_model is not None: st['ema'] = ema_model.state_dict()
+            if dev.type == 'cuda': st['cuda_rng'] = torch.cuda.get_rng_state(dev)
             _atomic_save(st, ck)
     log.close(); model.eval()
     return ema_model if ema_model is not None else model
