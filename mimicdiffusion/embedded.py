@@ -109,10 +109,11 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
         torch.set_rng_state(st['rng'])
         if dev.type == 'cuda' and 'cuda_rng' in st: torch.cuda.set_rng_state(st['cuda_rng'], dev)   # exact resume on a GPU too
     (out/'config.json').write_text(json.dumps({'kind': kind, **asdict(cfg)}, indent=1))
-    if step < min(cfg.steps, stop_at or cfg.steps): _note_hardware(out, step, dev)
+    end = min(cfg.steps, stop_at or cfg.steps)
+    if step < end: _note_hardware(out, step, dev)
     log = open(out/'log.jsonl', 'a')
     t0, run_loss = time.time() - elapsed, []
-    bar = tqdm(range(step, min(cfg.steps, stop_at or cfg.steps)), initial=step, total=cfg.steps, disable=not progress, desc=f'train {kind}')
+    bar = tqdm(range(step, end), initial=step, total=cfg.steps, disable=not progress, desc=f'train {kind}')
     model.train()
     for step in bar:
         idx = _batch_indices(len(images), cfg, step)
@@ -189,9 +190,9 @@ def _run_facts(run:Path)->dict:
     "Steps, wall time and final loss of a training run, from its config and log."
     cfg = json.loads((run/'config.json').read_text())
     log = [json.loads(l) for l in (run/'log.jsonl').read_text().splitlines() if l.strip()]
-    hw = run/'hardware.json'   # runs trained before it existed: this machine
-    hw = ('; '.join(f"from step {n['from_step']}: {n['hardware']}" if len(notes) > 1 else n['hardware'] for n in notes)
-          if hw.exists() and (notes := json.loads(hw.read_text())) else hardware_summary(torch.device('cpu')))
+    f = run/'hardware.json'   # runs trained before it existed: this machine
+    notes = json.loads(f.read_text()) if f.exists() else [dict(from_step=0, hardware=hardware_summary(torch.device('cpu')))]
+    hw = notes[0]['hardware'] if len(notes) == 1 else '; '.join(f"from step {n['from_step']}: {n['hardware']}" for n in notes)
     return dict(config=cfg, steps=log[-1]['step'], wall_time_s=log[-1]['elapsed'], final_loss=round(log[-1]['loss'], 4), hardware=hw)
 
 def export_embedded(diffusion_run:str|Path, classifier_run:str|Path, assets:Path=ASSETS,

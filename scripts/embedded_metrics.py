@@ -9,7 +9,7 @@ with the weights and the metrics gathered so far.
     python scripts/embedded_metrics.py --only samples       # one metric
     python scripts/embedded_metrics.py --cards              # rewrite the model cards from what is measured
 """
-import argparse, json, math, os, platform, time
+import argparse, json, math, os, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -89,10 +89,9 @@ def _shared(f): return '' if 'GPU' in f['hardware'] else ' (shared with other jo
 def _on(r): return f"; on {r['measured_on']}" if 'measured_on' in r else ''
 
 def write_cards(emb, metrics):
-    hw = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     u, c = emb.facts['unet'], emb.facts['classifier']
     ft = metrics.get('forward_time')
-    ftxt = f"{ft['unet_s']:.3f} s for the UNet, {ft['classifier_s']:.4f} s for the classifier (batch {ft['batch']}, {ft['threads']} threads, median of 10; {hw})" if ft else 'not measured'
+    ftxt = f"{ft['unet_s']:.3f} s for the UNet, {ft['classifier_s']:.4f} s for the classifier (batch {ft['batch']}, {ft['threads']} threads, median of 10; {ft.get('measured_on', hardware_summary(torch.device('cpu')))})" if ft else 'not measured'
     def dp(t):
         r = metrics.get(f'diffpure_t{t}')
         return _acc(r) + f", {r['K']} sampler steps" if r else 'not measured yet'
@@ -146,12 +145,11 @@ if __name__ == '__main__':
     metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
     todo = [] if a.cards else (a.only or ['classifier', 'forward', 'samples', 'diffpure100', 'diffpure300'])
     for m in todo:
-        if m == 'classifier': metrics['classifier'] = classifier_accuracy(emb, work)
-        if m == 'forward': metrics['forward_time'] = forward_time(emb)
-        if m == 'samples': metrics['samples'] = sample_confidence(emb, work, a.samples, min(a.batch, a.samples))
-        if m.startswith('diffpure'): t = int(m[8:]); metrics[f'diffpure_t{t}'] = diffpure_accuracy(emb, work, t, a.n, a.batch)
-        key = {'forward': 'forward_time'}.get(m, f'diffpure_t{m[8:]}' if m.startswith('diffpure') else m)
-        metrics[key]['measured_on'] = hardware_summary(torch.device(a.device))
-        mfile.write_text(json.dumps(metrics, indent=1)); print(m, json.dumps(metrics.get(m if not m.startswith('diff') else f'diffpure_t{m[8:]}', metrics.get('forward_time'))))
+        if m == 'classifier': key, r = m, classifier_accuracy(emb, work)
+        if m == 'forward': key, r = 'forward_time', forward_time(emb)
+        if m == 'samples': key, r = m, sample_confidence(emb, work, a.samples, min(a.batch, a.samples))
+        if m.startswith('diffpure'): t = int(m[8:]); key, r = f'diffpure_t{t}', diffpure_accuracy(emb, work, t, a.n, a.batch)
+        metrics[key] = dict(r, measured_on=hardware_summary(torch.device(a.device)))
+        mfile.write_text(json.dumps(metrics, indent=1)); print(key, json.dumps(metrics[key]))
     write_cards(emb, metrics)
     print(json.dumps(metrics, indent=1))
