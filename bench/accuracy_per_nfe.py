@@ -8,13 +8,14 @@ listed with how many of the 256 images they hold; they resume when the script ru
 """
 import re, sys
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize
+from mimicdiffusion.evaluation import read_results, summarize, weights_note, embedded_digests
 sys.path.insert(0, str(Path(__file__).parent))
 from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 
 D, T = Path('bench/accuracy_per_nfe'), Path('bench/embedded_table')
 HEADING = '## (c) Accuracy per NFE'
 KS = (10, 25, 50, 100)
+CONFIGS = {}   # cell file -> its config, for the weights note
 
 def path(K:int, kind:str)->Path: return T/f'mimic-paper-{kind}.jsonl' if K == 25 else D/f'{kind}-K{K}.jsonl'
 
@@ -33,7 +34,7 @@ def cell(K:int, kind:str):
     tsv = (T if K == 25 else D)/'minutes.tsv'
     m, timed = minutes(tsv).get(f.stem), timed_images(tsv).get(f.stem)
     header, recs, _ = read_results(f)
-    n = header['config']['n']
+    CONFIGS[str(f)] = header['config']; n = header['config']['n']
     text = '-' if m is None else f'{m:.1f}' + (f' ({timed} of {n} images timed)' if timed is not None and timed < n else '')
     if len(recs) < n: return None, f'{len(recs)} of {n} images', text
     return summarize(recs), 'done', text
@@ -82,7 +83,7 @@ def main():
     text = '\n'.join(["MimicDiffusion `paper` on the embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image "
                       "(robust: correct under all 3), Wilson 95% intervals; cells made by `bench/accuracy_per_nfe.sh` (K = 25 cells: "
                       "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU, minutes per cell. "
-                      "Goal: K=25 within 2 points of K=100.", '', *lines, '', *notes])
+                      "Goal: K=25 within 2 points of K=100.", '', weights_note(CONFIGS, embedded_digests()), '', *lines, '', *notes])
     Path('bench/accuracy_per_nfe.md').write_text(text + '\n'); print(text)
     r = Path('bench/RESULTS.md'); body = r.read_text()
     entry = f"{HEADING}\n\n- command: `bash bench/accuracy_per_nfe.sh && python bench/accuracy_per_nfe.py`\n\n{text}\n"

@@ -9,7 +9,7 @@ from bench/embedded_table/minutes.tsv (one line per run of a cell that added ima
     python bench/embedded_table.py        # writes bench/embedded_table.md
 """
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize, results_table, wilson
+from mimicdiffusion.evaluation import read_results, summarize, results_table, wilson, weights_note, embedded_digests
 
 D = Path('bench/embedded_table')
 CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda', 'gdmp-exact',
@@ -31,12 +31,12 @@ def pct(s, m):
     return f"{100 * s[m]:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 def main():
-    rows, pending, grid, mins, robust_all = [], [], {}, minutes(), {}
+    rows, pending, grid, mins, robust_all, configs = [], [], {}, minutes(), {}, {}
     for name in CELLS:
         f = D/f'{name}.jsonl'
         if not f.exists(): pending.append(f'{name}: not started'); continue
         header, recs, _ = read_results(f)
-        c = header['config']
+        c = configs[name] = header['config']
         if len(recs) < c['n']: pending.append(f'{name}: {len(recs)} of {c["n"]} images'); continue
         defense = c['defense'] + (f" {c['preset']}" if c['defense'] == 'mimic' else f" t*={c['t_star']}" if c['defense'] != 'none' else '')
         grad = c['grad'] if c['defense'] != 'none' else 'white-box'
@@ -67,7 +67,8 @@ def main():
             "worst case over the seeds (an image counts only if all 3 purifications classify its adversarial version correctly); clean",
             "accuracy is the majority vote. Wilson 95% intervals in brackets. Made by `bench/embedded_table.sh`, one thread per cell on a",
             "2-core CPU, every purifier at K = 25 sampler steps. The last column counts an image as robust only if it survives every",
-            "attack in its row (the per-image minimum over attacks, what an adaptive evaluation reports).", '', *summary, '',
+            "attack in its row (the per-image minimum over attacks, what an adaptive evaluation reports).", '',
+            weights_note(configs, embedded_digests()), '', *summary, '',
             "Every cell, with its wall time (minutes on one thread; `-` where not measured) and the majority-vote robust accuracy. The",
             "reference_code preset runs at batch 32, so its step is 2 x 3000/(32 x 784) = 0.24 per pixel.", '',
             results_table(rows, metrics=('clean_majority', 'robust_worst', 'robust_majority')) if rows else '(no finished cells yet)']

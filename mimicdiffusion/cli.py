@@ -327,8 +327,9 @@ def load_classifier(arch:str, path:str, n_classes:int):
     return nn.Sequential(norm, net).eval()
 
 def evaluation_setup(args, device):
-    "(classifier, purifier or None, data set, classifier_transform) for the evaluate command."
+    "(classifier, purifier or None, data set, classifier_transform, weights digests) for the evaluate command."
     import torch, torch.nn.functional as F
+    from mimicdiffusion.evaluation import weights_digest, embedded_digests
     if args.dataset == 'fmnist':
         from mimicdiffusion.embedded import load_embedded
         from mimicdiffusion.data import fashion_mnist
@@ -336,6 +337,7 @@ def evaluation_setup(args, device):
         try: data = fashion_mnist('test', args.data_root, download=False)
         except FileNotFoundError: data = emb.data          # the 1,000 shipped test images
         clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
+        weights = embedded_digests()
     elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):
         from mimicdiffusion.data import cifar, imagenet
         from mimicdiffusion.checkpoints import load_checkpoint
@@ -344,12 +346,14 @@ def evaluation_setup(args, device):
         data = imagenet(args.data_root) if args.dataset == 'imagenet' else cifar(args.data_root, n_classes)
         clf = load_classifier(args.classifier_arch or ('resnet50' if args.dataset == 'imagenet' else 'wrn-28-10'), args.classifier, n_classes).to(device)
         den, sched = load_checkpoint(args.checkpoint, format=args.format); den, sched = den.to(device), sched.to(device)
+        weights = {'checkpoint': weights_digest(args.checkpoint) if Path(args.checkpoint).exists() else args.checkpoint,   # a hub id
+                   'classifier': weights_digest(args.classifier)}
         transform = (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False)) if args.dataset == 'imagenet' else None
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
     from mimicdiffusion.demo import make_purifier
     den = apply_speed(den, args)
     pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star)
-    return clf, pur, data, transform
+    return clf, pur, data, transform, weights
 
 def make_attack(args, clf, pur, transform):
     "attack(x, y, seed) -> x_adv for the harness, or None."
@@ -381,7 +385,7 @@ def evaluate_command(args):
     if args.threads: torch.set_num_threads(args.threads)
     dist = init_distributed()
     device = torch.device(args.device) if args.device else dist.device
-    clf, pur, data, transform = evaluation_setup(args, device)
+    clf, pur, data, transform, weights = evaluation_setup(args, device)
     if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
@@ -389,6 +393,7 @@ def evaluate_command(args):
     for k in ('bf16', 'channels_last'):   # in the config (they change results or could) only when on: older result files still resume
         if not config[k]: del config[k]
     if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
+    config['weights'] = weights   # so a results file is never resumed, or tabulated, with other weights than it began with
     recs = evaluate_distributed(make_predict(classify, pur), attack, data, args.n, args.batch_size, args.seeds, args.out, config,
                                 progress=not args.quiet, device=device)
     if dist.rank == 0: print(json.dumps(summarize(recs), indent=1))

@@ -16,9 +16,9 @@ from .diffusion import make_generator
 
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
-           'evaluate', 'nearest_mean_classifier', 'NoiseDefense', 'make_predict', 'tiny_pgd', 'tiny_setting', 'wilson',
-           'vote_correct', 'summarize', 'results_table', 'plot_curve', 'DistInfo', 'init_distributed', 'shard_path',
-           'merge_shards', 'evaluate_distributed', 'main']
+           'evaluate', 'nearest_mean_classifier', 'NoiseDefense', 'make_predict', 'tiny_pgd', 'tiny_setting',
+           'weights_digest', 'embedded_digests', 'weights_note', 'wilson', 'vote_correct', 'summarize', 'results_table',
+           'plot_curve', 'DistInfo', 'init_distributed', 'shard_path', 'merge_shards', 'evaluate_distributed', 'main']
 
 # %% ../nbs/07_evaluation.ipynb #2facae9e
 def get_batch(data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
@@ -230,6 +230,44 @@ def tiny_setting(eps:float=0.1, steps:int=5, sigma:float=0.1, sleep:float=0.)->t
     config = {'setting': 'tiny', 'data': 'fmnist_subset', 'classifier': 'nearest class mean of images 500-999',
               'defense': {'name': 'noise', 'sigma': sigma}, 'attack': {'name': 'pgd', 'norm': 'Linf', 'eps': eps, 'steps': steps, 'eot': 1}}
     return make_predict(clf, defense), tiny_pgd(clf, defense, eps, steps, sleep), data, config
+
+# %% ../nbs/07_evaluation.ipynb #4062d942
+def weights_digest(path:str|Path)->str:
+    "sha256 (first 16 hex digits) of a weights file, or of a checkpoint folder's files (names and contents, sorted)."
+    import hashlib
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f"no weights at {p}")
+    files = sorted(f for f in p.rglob('*') if f.is_file()) if p.is_dir() else [p]
+    h = hashlib.sha256()
+    for f in files:
+        if p.is_dir(): h.update(str(f.relative_to(p)).encode() + b'\0')
+        with open(f, 'rb') as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b''): h.update(chunk)
+    return h.hexdigest()[:16]
+
+def embedded_digests()->dict:
+    "Digests of the embedded weights installed now, as `evaluate` records them for `--dataset fmnist`."
+    from mimicdiffusion.embedded import ASSETS, UNET_FILE, CLF_FILE
+    return {'unet': weights_digest(ASSETS/UNET_FILE), 'classifier': weights_digest(ASSETS/CLF_FILE)}
+
+def _fmt_weights(w:Optional[dict])->str: return ', '.join(f'{k} {v}' for k, v in w.items()) if w else 'not recorded'
+
+def weights_note(configs:dict, # cell name -> the config of its results file (header['config'])
+                 current:Optional[dict]=None, # the digests installed now (e.g. `embedded_digests()`); None: not compared
+                )->str:
+    "One sentence for a table: the weights its cells were measured with, whether they are `current`, and cells that differ."
+    groups = {}
+    for name, c in configs.items(): groups.setdefault(json.dumps(c.get('weights'), sort_keys=True), []).append(name)
+    if not groups: return 'Weights: no cells yet.'
+    if len(groups) > 1:
+        return ('Weights: the cells were measured with different weights, so they do not form one table: '
+                + '; '.join(f"{_fmt_weights(json.loads(w))} ({', '.join(names)})" for w, names in groups.items()) + '.')
+    w = json.loads(next(iter(groups)))
+    if w is None: return 'Weights: not recorded in these result files (made before `evaluate` recorded them).'
+    s = f"Weights (sha256, first 16 digits): {_fmt_weights(w)}"
+    if current is not None and w is not None: s += ', the ones installed now' if w == current else f"; NOT the ones installed now ({_fmt_weights(current)})"
+    return s + '.'
+
 
 # %% ../nbs/07_evaluation.ipynb #11881f55
 def wilson(k:int, # successes
