@@ -8,7 +8,7 @@ listed with how many of the 256 images they hold; they resume when the script ru
 """
 import re, sys
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize, weights_note, embedded_digests
+from mimicdiffusion.evaluation import read_results, summarize, weights_note, embedded_digests, paired_difference
 sys.path.insert(0, str(Path(__file__).parent))
 from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 
@@ -48,11 +48,7 @@ def paired(a:Path, b:Path, key:str='adv'):
         return {i: 2 * sum(p == r['label'] for p in r['clean']) > len(r['clean']) for i, r in recs.items()}
     ra, rb = right(a), right(b)
     if set(ra) != set(rb): raise ValueError(f'{a} and {b} hold different images')
-    n, only_a = len(ra), sum(ra[i] and not rb[i] for i in ra)
-    only_b = sum(rb[i] and not ra[i] for i in ra)
-    d = (only_a - only_b) / n
-    half = 1.96 * max(only_a + only_b - n * d * d, 0) ** 0.5 / n
-    return d, (d - half, d + half), only_a, only_b
+    return paired_difference([ra[i] for i in sorted(ra)], [rb[i] for i in sorted(ra)])
 
 def main():
     lines = ['| K (NFE per purification) | clean (majority) | clean (mean over seeds) | BPDA: PGD-10, EOT 2 (worst) | minutes | '

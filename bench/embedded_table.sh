@@ -5,7 +5,7 @@
 # markdown table from whatever cells exist. Two queues run in parallel, one thread each.
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
-D=bench/embedded_table
+D=bench/embedded_table; mkdir -p $D
 common="--dataset fmnist --n 256 --batch-size 32 --seeds 0 1 2 --eps 0.1 --norm Linf --threads 1 --quiet"
 . bench/cells.sh
 queue1() {

@@ -17,8 +17,9 @@ from .diffusion import make_generator
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
            'evaluate', 'nearest_mean_classifier', 'NoiseDefense', 'make_predict', 'tiny_pgd', 'tiny_setting',
-           'weights_digest', 'embedded_digests', 'weights_note', 'wilson', 'vote_correct', 'summarize', 'results_table',
-           'plot_curve', 'DistInfo', 'init_distributed', 'shard_path', 'merge_shards', 'evaluate_distributed', 'main']
+           'weights_digest', 'embedded_digests', 'weights_note', 'wilson', 'paired_difference', 'vote_correct',
+           'summarize', 'results_table', 'plot_curve', 'DistInfo', 'init_distributed', 'shard_path', 'merge_shards',
+           'evaluate_distributed', 'main']
 
 # %% ../nbs/07_evaluation.ipynb #2facae9e
 def get_batch(data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
@@ -279,6 +280,19 @@ def wilson(k:int, # successes
     p, z2 = k / n, z * z
     c, h = (p + z2 / (2 * n)) / (1 + z2 / n), z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
     return (max(0., c - h), min(1., c + h))
+
+# %% ../nbs/07_evaluation.ipynb #22e246b5
+def paired_difference(a:Sequence[bool], # per image: right under setting a
+                      b:Sequence[bool], # per image, the same images in the same order: right under setting b
+                      z:float=1.959964)->tuple[float, tuple[float, float], int, int]:
+    "(acc(a) - acc(b), its Wald interval for paired proportions, images right only under a, images right only under b)."
+    if len(a) != len(b): raise ValueError(f"paired_difference needs the same images: {len(a)} results against {len(b)}")
+    n = len(a)
+    if n == 0: raise ValueError("paired_difference: no images")
+    only_a = sum(bool(x) and not bool(y) for x, y in zip(a, b)); only_b = sum(bool(y) and not bool(x) for x, y in zip(a, b))
+    d = (only_a - only_b) / n
+    half = z * math.sqrt(max(only_a + only_b - n * d * d, 0)) / n
+    return d, (d - half, d + half), only_a, only_b
 
 # %% ../nbs/07_evaluation.ipynb #1c616287
 def vote_correct(preds:np.ndarray, # (n,K) predicted labels, K purification runs per image

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist, ASSETS
 from mimicdiffusion.diffusion import DiffPure, sample, strided_timesteps, from_model
-from mimicdiffusion.evaluation import wilson
+from mimicdiffusion.evaluation import wilson, paired_difference
 
 def _done(path):
     if not path.exists(): return []
@@ -50,8 +50,11 @@ def diffpure_accuracy(emb, work, t_star, n, batch, K=100):
         with torch.inference_mode(): pred = emb.classifier(pur(x.to(_dev(emb)), seed=int(b))).argmax(1).cpu()
         _append(path, dict(idx=idx.tolist(), correct=(pred == y).int().tolist()))
     done = _done(path)
-    c = [v for r in done for v in r['correct']][:n]
-    return dict(n=len(c), correct=int(sum(c)), t_star=t_star, K=K)
+    idx, c = [i for r in done for i in r['idx']][:n], [v for r in done for v in r['correct']][:n]
+    x, y = ds.tensors(np.array(idx))      # the bare classifier on the same images: the gap is a paired difference
+    with torch.inference_mode(): bare = (emb.classifier(x.to(_dev(emb))).argmax(1).cpu() == y).tolist()
+    d, (lo, hi), _, _ = paired_difference(bare, c)
+    return dict(n=len(c), correct=int(sum(c)), t_star=t_star, K=K, classifier_correct=int(sum(bare)), gap=d, gap_ci=[lo, hi])
 
 def sample_confidence(emb, work, n=1000, batch=250, K=100):
     "Unguided DDPM samples (K strided steps) scored by the classifier: mean max-probability; saves a grid."
@@ -88,13 +91,18 @@ def _shared(f): return '' if 'GPU' in f['hardware'] else ' (shared with other jo
 
 def _on(r): return f"; on {r['measured_on']}" if 'measured_on' in r else ''
 
+WEIGHTS = {'ema': 'EMA weights', 'model': 'the trained weights, not their EMA: with batch norm the EMA scored lower, see notebook 01d'}
+
 def write_cards(emb, metrics):
     u, c = emb.facts['unet'], emb.facts['classifier']
     ft = metrics.get('forward_time')
     ftxt = f"{ft['unet_s']:.3f} s for the UNet, {ft['classifier_s']:.4f} s for the classifier (batch {ft['batch']}, {ft['threads']} threads, median of 10; {ft.get('measured_on', hardware_summary(torch.device('cpu')))})" if ft else 'not measured'
     def dp(t):
         r = metrics.get(f'diffpure_t{t}')
-        return _acc(r) + f", {r['K']} sampler steps" if r else 'not measured yet'
+        if not r: return 'not measured yet'
+        gap = (f"; the bare classifier gets {100 * r['classifier_correct'] / r['n']:.2f}% of the same images, a gap of {100 * r['gap']:.1f} points"
+               f" (paired 95% CI {100 * r['gap_ci'][0]:.1f} to {100 * r['gap_ci'][1]:.1f})") if 'gap' in r else ''
+        return _acc(r) + f", {r['K']} sampler steps{gap}"
     s = metrics.get('samples')
     stxt = f"{s['mean_maxprob']:.3f} over {s['n']} samples ({s['K']} strided DDPM steps{_on(s)}); predicted classes {s['class_counts']}" if s else 'not measured yet'
     clf = metrics.get('classifier')
@@ -107,7 +115,7 @@ def write_cards(emb, metrics):
 """
     (ASSETS/'MODEL_CARD_unet.md').write_text(f"""# Embedded diffusion model: Fashion-MNIST DDPM UNet
 
-File `fmnist_unet.safetensors` (EMA weights; the architecture is in the file's metadata).
+File `fmnist_unet.safetensors` ({WEIGHTS[u['weights']]}; the architecture is in the file's metadata).
 
 - Architecture: diffusers `UNet2DModel`, 28x28x1, {json.dumps(u['arch'])}, no attention, {sum(v.numel() for v in emb.denoiser.net.parameters()):,} parameters.
 - Objective: eps-prediction (MSE), linear DDPM schedule beta 1e-4..2e-2, T = 1000; images scaled to [-1, 1].
@@ -118,7 +126,7 @@ File `fmnist_unet.safetensors` (EMA weights; the architecture is in the file's m
 {common}""")
     (ASSETS/'MODEL_CARD_classifier.md').write_text(f"""# Embedded classifier: Fashion-MNIST CNN
 
-File `fmnist_classifier.safetensors` (EMA weights, batch-norm statistics of the trained model).
+File `fmnist_classifier.safetensors` ({WEIGHTS[c['weights']]}).
 
 - Architecture: `mimicdiffusion.embedded.SmallCNN`, {json.dumps(c['arch'])}, {sum(v.numel() for v in emb.classifier.parameters()):,} parameters; input (B,1,28,28) in [0,1].
 - Objective: cross-entropy with label smoothing 0.05; random horizontal flips and shifts of up to 2 pixels.
