@@ -266,7 +266,7 @@ def weights_note(configs:dict, # cell name -> the config of its results file (he
     w = json.loads(next(iter(groups)))
     if w is None: return 'Weights: not recorded in these result files (made before `evaluate` recorded them).'
     s = f"Weights (sha256, first 16 digits): {_fmt_weights(w)}"
-    if current is not None and w is not None: s += ', the ones installed now' if w == current else f"; NOT the ones installed now ({_fmt_weights(current)})"
+    if current is not None: s += ', the ones installed now' if w == current else f"; NOT the ones installed now ({_fmt_weights(current)})"
     return s + '.'
 
 
