@@ -151,7 +151,8 @@ if __name__ == '__main__':
     emb = load_embedded(a.device)
     mfile = ASSETS/'metrics.json'
     metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
-    todo = [] if a.cards else (a.only or ['classifier', 'forward', 'samples', 'diffpure100', 'diffpure300'])
+    # the forward time is a timing: re-measured only when asked (--only forward) or missing, never as a side effect under load
+    todo = [] if a.cards else (a.only or ['classifier'] + (['forward'] if 'forward_time' not in metrics else []) + ['samples', 'diffpure100', 'diffpure300'])
     for m in todo:
         if m == 'classifier': key, r = m, classifier_accuracy(emb, work)
         if m == 'forward': key, r = 'forward_time', forward_time(emb)
