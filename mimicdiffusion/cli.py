@@ -16,7 +16,7 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'EVAL_ATT
            'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing',
            'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
            'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify', 'add_evaluate_arguments',
-           'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
+           'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -303,8 +303,32 @@ def add_evaluate_arguments(p):
     p.add_argument('--classifier', help='classifier state dict for cifar/imagenet'); p.add_argument('--classifier-arch', default=None)
     p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0)
+    p.add_argument('--set', nargs='+', metavar='FIELD=VALUE', default=[],
+                   help='MimicDiffusion settings over the preset, e.g. energy=l2 window=0.3,0.79 phi=none (fields of MimicConfig)')
     add_speed_arguments(p)
     p.add_argument('--quiet', action='store_true')
+
+def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
+                  )->dict:
+    "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
+    from typing import get_type_hints
+    from mimicdiffusion.mimic import MimicConfig
+    hints, out = get_type_hints(MimicConfig), {}
+    for item in items:
+        name, sep, value = item.partition('=')
+        if not sep or name not in hints:
+            raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
+        typ = hints[name]
+        try:
+            if value.lower() == 'none' and name == 'phi': out[name] = None
+            elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
+            elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
+            elif typ in (int, float): out[name] = typ(value)
+            elif name == 'phi': out[name] = float(value)
+            else: out[name] = value
+        except (KeyError, ValueError):
+            raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None
+    return out
 
 def load_classifier(arch:str, path:str, n_classes:int):
     "A classifier taking images in [0,1]: torchvision resnet50 (ImageNet normalisation inside) or RobustBench WRN-28-10."
@@ -352,7 +376,9 @@ def evaluation_setup(args, device):
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
     from mimicdiffusion.demo import make_purifier
     den = apply_speed(den, args)
-    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star)
+    overrides = parse_settings(args.set)
+    if overrides and args.defense != 'mimic': raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
+    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star, **overrides)
     return clf, pur, data, transform, weights
 
 def make_attack(args, clf, pur, transform):
@@ -390,7 +416,7 @@ def evaluate_command(args):
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')}
-    for k in ('bf16', 'channels_last'):   # in the config (they change results or could) only when on: older result files still resume
+    for k in ('bf16', 'channels_last', 'set'):   # in the config (they change results or could) only when on: older files still resume
         if not config[k]: del config[k]
     if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
     config['weights'] = weights   # so a results file is never resumed, or tabulated, with other weights than it began with

@@ -30,10 +30,12 @@ def make_purifier(defense:str, # 'mimic', 'diffpure' or 'gdmp'
                   K:Optional[int]=None, # sampler steps (None: the preset's; DiffPure/GDMP: every timestep from t_star)
                   eps:float=8/255, # attack budget the split threshold follows, [0,1] units
                   t_star:int=100, # DiffPure/GDMP diffusion depth
+                  **overrides, # MimicConfig fields over the preset (MimicDiffusion only)
                  )->Purifier:
     "A purifier by name; unknown names raise a ValueError naming the choices."
-    if defense == 'mimic': return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {})))
+    if defense == 'mimic': return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {}), **overrides))
     if defense in ('diffpure', 'gdmp'):
+        if overrides: raise ValueError(f"{defense} takes no MimicDiffusion settings, got {sorted(overrides)}")
         if not 0 <= t_star < sched.T: raise ValueError(f"t_star {t_star}: the model has timesteps 0..{sched.T - 1}")
         return (DiffPure if defense == 'diffpure' else GDMP)(denoiser, sched, t_star=t_star, K=min(K, t_star + 1) if K else None)
     raise ValueError(f"unknown defense {defense!r}; expected one of ('mimic', 'diffpure', 'gdmp')")
