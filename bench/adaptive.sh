@@ -1,0 +1,47 @@
+#!/bin/bash
+# Which parts of MimicDiffusion survive an adaptive attack (issue 19), on the embedded Fashion-MNIST benchmark: Linf 0.1 unless a cell
+# says L2, every purifier at K=25 sampler steps (DiffPure/GDMP from t*=100), 3 purification seeds, one thread per cell. Each cell is
+# one resumable `mimicdiffusion evaluate` run writing bench/adaptive/<cell>.jsonl; re-running this script continues unfinished cells
+# (finished ones return at once). `python bench/adaptive.py` reads whatever cells exist, together with the embedded table's cells
+# (bench/embedded_table: same settings, images 0..255, so its first n records are exactly what an n-image run here would write).
+#   1. attack convergence, n=32: APGD with 10/25/50 iterations at EOT 2, EOT 2/4/8 at 10 iterations, and PGD-10 at EOT 4, for
+#      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
+#   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier) and BPDA (PGD-10, EOT 2); the exact-gradient cells
+#      follow once step 1 has picked the attack. The paper preset and DiffPure/GDMP rows are the embedded table's cells.
+# Two queues run in parallel, one thread each, at the lowest CPU priority.
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
+D=bench/adaptive; mkdir -p $D
+common="--dataset fmnist --batch-size 32 --seeds 0 1 2 --threads 1 --quiet --K 25"
+. bench/cells.sh
+paper="--defense mimic --preset paper"
+diffpure="--defense diffpure --t-star 100"
+linf="--eps 0.1 --norm Linf"
+conv() {  # conv DEFENSE-NAME DEFENSE-ARGS: the convergence cells of one defense, cheapest first
+  local name=$1; shift
+  ev conv-$name-apgd25-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 25 --eot 2
+  ev conv-$name-apgd10-eot4 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 4
+  ev conv-$name-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
+  ev conv-$name-apgd10-eot8 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 8
+  ev conv-$name-apgd50-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 50 --eot 2
+}
+ABLATIONS=(  # cell name and the MimicConfig fields it changes from 'paper' (phi: 2 x eps = 0.2 model units; scale: 0.1831 per pixel)
+  "energy-l2 energy=l2"  "split-off split=off"  "split-image split=image"  "sr-off sr_mode=off"  "sr2 sr_factor=2"
+  "sr7 sr_factor=7"  "window-all window=0,1"  "window-300 window=0.3,0.79"  "window-500 window=0.5,0.79"
+  "scale-x0.5 scale=0.091552734375"  "scale-x2 scale=0.3662109375"  "phi-x0.5 phi=0.1"  "phi-x2 phi=0.4"
+)
+ablate() {  # ablate ATTACK-NAME ATTACK-ARGS for every row of ABLATIONS with index % 2 == $QUEUE
+  local attack=$1; shift
+  for i in "${!ABLATIONS[@]}"; do
+    [ $((i % 2)) = "$QUEUE" ] || continue
+    set -- ${ABLATIONS[$i]}; local row=$1; shift
+    ev abl-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
+  done
+}
+queue() {
+  QUEUE=$1
+  if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
+  ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
+  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
+}
+queue 0 & queue 1 & wait
