@@ -1,0 +1,162 @@
+#!/usr/bin/env python
+"""Read the cells of `bench/adaptive.sh` (issue 19): the attack-convergence check and the ablations of MimicDiffusion 'paper'.
+
+Cells come from bench/adaptive/<cell>.jsonl, or, where the embedded table already ran the same setting on images 0..255
+(bench/embedded_table/<cell>.jsonl, same seeds, batch size and attack seeds), from that table's first n records: the harness derives
+every random draw from the batch index, so those records are exactly what an n-image run would write. Unfinished cells are listed with
+the images they hold and left out of the tables.
+
+    python bench/adaptive.py                 # writes bench/adaptive.md and bench/adaptive/convergence.png, ablation.png
+"""
+from __future__ import annotations
+import json
+from pathlib import Path
+from mimicdiffusion.evaluation import read_results, summarize, wilson, paired_difference, weights_note, embedded_digests
+
+ROOT = Path(__file__).resolve().parent
+D, TABLE = ROOT/'adaptive', ROOT/'embedded_table'
+DEFENSES = {'paper': ('mimic-paper', 'MimicDiffusion paper'), 'diffpure': ('diffpure', 'DiffPure t*=100'),
+            'gdmp': ('gdmp', 'GDMP t*=100')}
+# convergence settings: (attack, iterations, EOT); APGD-10 EOT 2 is the embedded table's exact cell
+CONVERGENCE = [('apgd', 10, 2), ('apgd', 25, 2), ('apgd', 50, 2), ('apgd', 10, 4), ('apgd', 10, 8), ('pgd', 10, 4)]
+ATTACKS = {'transfer': 'transfer: PGD-40 on the classifier', 'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact: APGD-10, EOT 2'}
+ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the MimicConfig fields)
+    'paper': 'the paper preset (L1 energy, per-pixel split, phi = 0.2, SR factor 4, window t = 100..790, step 0.183)',
+    'energy-l2': 'L2 energy instead of L1', 'split-off': 'no split: L1 and SR terms on every pixel',
+    'split-image': 'split per image', 'sr-off': 'super-resolution term off', 'sr2': 'SR factor 2', 'sr7': 'SR factor 7',
+    'window-all': 'guidance on every step', 'window-300': 'window t = 300..790', 'window-500': 'window t = 500..790',
+    'scale-x0.5': 'step size x0.5', 'scale-x2': 'step size x2', 'phi-x0.5': 'threshold phi x0.5', 'phi-x2': 'threshold phi x2',
+}
+
+def load(path:Path, n:int):
+    "(config, the first n records, images held) of a results file; records None while fewer than n are done."
+    if not path.exists(): return None, None, 0
+    header, recs, _ = read_results(path)
+    recs = sorted((r for r in recs if r['index'] < n), key=lambda r: r['index'])
+    return header['config'], (recs if len(recs) == n else None), len(recs)
+
+def cell(name:str, n:int, table_name:str|None=None):
+    "A cell of bench/adaptive, or the embedded table's cell `table_name` cut to its first n images."
+    if table_name is not None and (TABLE/f'{table_name}.jsonl').exists(): return (*load(TABLE/f'{table_name}.jsonl', n), table_name)
+    return (*load(D/f'{name}.jsonl', n), name)
+
+def robust(recs)->list[bool]:
+    "Per image: every purification seed classifies the adversarial image correctly (the worst case over seeds)."
+    return [all(p == r['label'] for p in r['adv']) for r in recs]
+
+def pct(k, n):
+    lo, hi = wilson(k, n)
+    return f"{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+def s_pct(s, m): return f"{100 * s[m]:.1f} [{100 * s[m + '_ci'][0]:.1f}, {100 * s[m + '_ci'][1]:.1f}]"
+
+def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
+    "The convergence table (markdown lines) and {defense: {(attack, iters, eot): summary}}."
+    lines = ['| defense | attack | iterations | EOT | n | robust (worst of 3 seeds) | robust (majority) |', '|---|---|---|---|---|---|---|']
+    out = {}
+    for d in ('paper', 'diffpure'):
+        stem, label = DEFENSES[d]
+        for a, it, eot in CONVERGENCE:
+            table = f'{stem}-exact' if (a, it, eot) == ('apgd', 10, 2) else None
+            c, recs, held, src = cell(f'conv-{d}-{a}{it}-eot{eot}', 32, table)
+            if recs is None: pending.append(f'{src}: {held} of 32 images'); continue
+            configs[src] = c
+            s = out.setdefault(d, {})[(a, it, eot)] = summarize(recs)
+            lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} | {s_pct(s, 'robust_majority')} |")
+    return lines, out
+
+def ablation_rows(configs:dict, pending:list, n:int=128)->list[dict]:
+    "One row per configuration: its summaries per attack and the per-image worst case over the attacks it has."
+    rows = []
+    names = [('paper', 'mimic-paper')] + [(r, None) for r in ABLATIONS if r != 'paper'] + [('diffpure', 'diffpure'), ('gdmp', 'gdmp')]
+    for row, table in names:
+        cells = {}
+        for attack in ATTACKS:
+            c, recs, held, src = cell(f'abl-{row}-{attack}', n, f'{table}-{attack}' if table else None)
+            if recs is None:
+                if held or attack != 'exact': pending.append(f'{src}: {held} of {n} images')
+                continue
+            configs[src] = c
+            cells[attack] = recs
+        if not cells: continue
+        per_image = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
+        label = ABLATIONS.get(row) or DEFENSES[row][1]
+        rows.append(dict(row=row, label=label, summaries={a: summarize(r) for a, r in cells.items()},
+                         worst=per_image, attacks=list(cells), clean=summarize(next(iter(cells.values())))))
+    return rows
+
+def ablation_table(rows:list[dict])->list[str]:
+    head = ['configuration', 'clean (majority)'] + list(ATTACKS.values()) + ['worst over the attacks run', 'paired difference to paper (worst)']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    paper = next((r for r in rows if r['row'] == 'paper'), None)
+    for r in rows:
+        cols = [s_pct(r['summaries'][a], 'robust_worst') if a in r['summaries'] else 'not run' for a in ATTACKS]
+        k, n = sum(r['worst']), len(r['worst'])
+        worst = pct(k, n) + ('' if len(r['attacks']) == len(ATTACKS) else f" ({', '.join(r['attacks'])} only)")
+        diff = '-'
+        if paper is not None and r is not paper and r['attacks'] == paper['attacks']:
+            dd, (lo, hi), _, _ = paired_difference(r['worst'], paper['worst'])
+            diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+        lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [worst, diff]) + ' |')
+    return lines
+
+def plot_convergence(conv:dict, path:Path):
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    for d, style in (('paper', 'o-'), ('diffpure', 's--')):
+        cells = conv.get(d, {})
+        for ax, pts, key in ((axs[0], [(it, cells.get(('apgd', it, 2))) for it in (10, 25, 50)], 'iterations (EOT 2)'),
+                             (axs[1], [(e, cells.get(('apgd', 10, e))) for e in (2, 4, 8)], 'EOT samples (10 iterations)')):
+            pts = [(x, s) for x, s in pts if s is not None]
+            for m, alpha in (('robust_worst', 1.), ('robust_majority', .5)):
+                if not pts: continue
+                xs = [x for x, _ in pts]; ys = [100 * s[m] for _, s in pts]
+                lo = [y - 100 * s[m + '_ci'][0] for y, (_, s) in zip(ys, pts)]; hi = [100 * s[m + '_ci'][1] - y for y, (_, s) in zip(ys, pts)]
+                ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, capsize=3, alpha=alpha, label=f"{DEFENSES[d][1]}, {m.split('_')[1]}")
+            ax.set(xlabel=key); ax.grid(alpha=.3)
+            if len(pts) > 1: ax.set(xscale='log', xticks=[x for x, _ in pts], xticklabels=[str(x) for x, _ in pts])
+    axs[0].set(ylabel='robust accuracy (%)', ylim=(-2, 80), title='APGD iterations'); axs[1].set(title='EOT samples')
+    axs[1].legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+
+def plot_ablation(rows:list[dict], path:Path):
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt, numpy as np
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={'width_ratios': [1.6, 1]})
+    y = np.arange(len(rows))
+    for j, a in enumerate(ATTACKS):
+        vals = [(i, r['summaries'][a]) for i, r in enumerate(rows) if a in r['summaries']]
+        if not vals: continue
+        acc = np.array([100 * s['robust_worst'] for _, s in vals]); ci = np.array([[100 * c for c in s['robust_worst_ci']] for _, s in vals])
+        ax.errorbar(acc, [i + (j - 1) * .25 for i, _ in vals], xerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt='o', ms=3, capsize=2,
+                    label=ATTACKS[a])
+    ax.set_yticks(y); ax.set_yticklabels([r['row'] for r in rows], fontsize=8); ax.invert_yaxis()
+    ax.set(xlabel='robust accuracy, worst of 3 seeds (%)', xlim=(-2, 100)); ax.legend(fontsize=7); ax.grid(alpha=.3)
+    for r in rows:
+        k, n = sum(r['worst']), len(r['worst'])
+        bx.plot(100 * r['clean']['clean_majority'], 100 * k / n, 'o' if r['row'] not in DEFENSES else 's')
+        bx.annotate(r['row'], (100 * r['clean']['clean_majority'], 100 * k / n), fontsize=7, xytext=(3, 2), textcoords='offset points')
+    bx.set(xlabel='clean accuracy, majority (%)', ylabel='worst over the attacks run (%)'); bx.grid(alpha=.3)
+    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+
+def main():
+    configs, pending = {}, []
+    conv_lines, conv = convergence(configs, pending)
+    rows = ablation_rows(configs, pending)
+    D.mkdir(exist_ok=True)
+    if conv: plot_convergence(conv, D/'convergence.png')
+    if rows: plot_ablation(rows, D/'ablation.png')
+    text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
+            'Made by `bench/adaptive.sh` (cells) and `python bench/adaptive.py` (this file). Linf 0.1, K = 25 sampler steps, 3 purification',
+            'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
+            'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval.', '',
+            weights_note(configs, embedded_digests()), '',
+            '## Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
+            '## Ablations of the paper preset (images 0..127)', '',
+            'The last column is the per-image worst case over the attacks the row has (an image counts only if it survives each of them).', '',
+            *ablation_table(rows)]
+    if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
+    (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
+
+if __name__ == '__main__': main()
