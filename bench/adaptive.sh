@@ -8,7 +8,7 @@
 #      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
 #   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier) and BPDA (PGD-10, EOT 2); the exact-gradient cells
 #      follow once step 1 has picked the attack. The paper preset and DiffPure/GDMP rows are the embedded table's cells.
-# Two queues run in parallel, one thread each, at the lowest CPU priority.
+# Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
 D=bench/adaptive; mkdir -p $D
@@ -18,12 +18,12 @@ paper="--defense mimic --preset paper"
 diffpure="--defense diffpure --t-star 100"
 linf="--eps 0.1 --norm Linf"
 conv() {  # conv DEFENSE-NAME DEFENSE-ARGS: the convergence cells of one defense, cheapest first
-  local name=$1; shift
-  ev conv-$name-apgd25-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 25 --eot 2
-  ev conv-$name-apgd10-eot4 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 4
-  ev conv-$name-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
-  ev conv-$name-apgd10-eot8 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 8
-  ev conv-$name-apgd50-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 50 --eot 2
+  local def=$1; shift   # (not `name`: bench/cells.sh's `ev` sets that one)
+  ev conv-$def-apgd25-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 25 --eot 2
+  ev conv-$def-apgd10-eot4 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 4
+  ev conv-$def-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
+  ev conv-$def-apgd10-eot8 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 8
+  ev conv-$def-apgd50-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 50 --eot 2
 }
 ABLATIONS=(  # cell name and the MimicConfig fields it changes from 'paper' (phi: 2 x eps = 0.2 model units; scale: 0.1831 per pixel)
   "energy-l2 energy=l2"  "split-off split=off"  "split-image split=image"  "sr-off sr_mode=off"  "sr2 sr_factor=2"
@@ -44,4 +44,4 @@ queue() {
   ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
   ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
 }
-queue 0 & queue 1 & wait
+if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi
