@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_checkpoints.ipynb #50812d63
 from __future__ import annotations
-import json, math, re, warnings
+import json, math, pickle, re, warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -24,15 +24,53 @@ __all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'SCORE_SDE_PRESETS'
            'load_checkpoint']
 
 # %% ../nbs/01c_checkpoints.ipynb #305239b5
+def _numpy_scalar_globals()->list:
+    "The globals that rebuild numeric numpy scalars (numpy 1 and 2 names): the reconstructor, `numpy.dtype`, dtype classes."
+    try: import numpy as np
+    except ImportError: return []
+    scalar = np.float64(0).__reduce__()[0]   # numpy._core.multiarray.scalar (numpy 2), numpy.core.multiarray.scalar (1)
+    kinds = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+             np.float16, np.float32, np.float64, np.complex64, np.complex128]
+    return [(scalar, 'numpy.core.multiarray.scalar'), (scalar, 'numpy._core.multiarray.scalar'), np.dtype,
+            *dict.fromkeys(type(np.dtype(k)) for k in kinds)]
+
+_REFUSED = re.compile(r"GLOBAL (\S+)|unrecognized function (.+?)(?: which belongs to|$)", re.M)
+_CORRUPT = re.compile(r"zip archive|EOF|corrupt|incomplete|too small|invalid|header", re.I)
+
+def _load_error(path:Path, e:Exception)->Optional[Exception]:
+    "A one-line error naming `path` and what was expected, for a refused or unreadable file; None for other errors."
+    m = _REFUSED.search(str(e)) if isinstance(e, pickle.UnpicklingError) else None
+    if m:
+        name = next(g for g in m.groups() if g)
+        name = name if '.' in name or name.startswith('<') else f'builtins.{name}'
+        return pickle.UnpicklingError(
+            f"{path}: refused: unpickling it would call {name}, which is not a tensor, number, string, container or "
+            "numpy scalar and could run code; only weights are read. Save the weights alone (a state dict) or as .safetensors")
+    if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file's fault
+    why = next((l.strip() for l in str(e).splitlines() if 'WeightsUnpickler error' in l), None) or str(e).strip()
+    why = why.splitlines()[0][:150] if why else type(e).__name__
+    return ValueError(f"{path}: not a complete checkpoint ({path.stat().st_size:,} bytes; {why}): expected a whole file "
+                      "written by torch.save or safetensors; it may be truncated (an interrupted download?): fetch it again")
+
 def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin) or a .safetensors file
                 )->dict:
-    "Read a checkpoint file onto the CPU as tensors and plain containers only; never unpickles arbitrary objects."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint file at {path}")
-    if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(str(path), device='cpu')
-    return torch.load(path, map_location='cpu', weights_only=True)
+    "Read a checkpoint file onto the CPU as tensors, plain containers and numpy scalars only; never runs pickled code."
+    path = Path(path).expanduser()
+    if path.is_dir(): raise IsADirectoryError(f"{path}: a folder; expected a checkpoint file (.pt, .pth, .safetensors, ...)")
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file (expected a checkpoint file)")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty file (0 bytes): expected a checkpoint written by torch.save or safetensors; "
+                         "fetch it again")
+    try:
+        if path.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            return load_file(str(path), device='cpu')
+        allow = [g for g in _numpy_scalar_globals() if g not in torch.serialization.get_safe_globals()]
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        err = _load_error(path, e)
+        if err is None: raise
+        raise err from None
 
 # %% ../nbs/01c_checkpoints.ipynb #62d03fa9
 def _few(names, n:int=4)->str:
