@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_checkpoints.ipynb #50812d63
 from __future__ import annotations
-import json, math, pickle, re, warnings
+import difflib, json, math, os, pickle, re, warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -48,15 +48,23 @@ def _load_error(path:Path, e:Exception)->Optional[Exception]:
             "numpy scalar and could run code; only weights are read. Save the weights alone (a state dict) or as .safetensors")
     if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file's fault
     why = next((l.strip() for l in str(e).splitlines() if 'WeightsUnpickler error' in l), None) or str(e).strip()
-    why = why.splitlines()[0][:150] if why else type(e).__name__
-    return ValueError(f"{path}: not a complete checkpoint ({path.stat().st_size:,} bytes; {why}): expected a whole file "
-                      "written by torch.save or safetensors; it may be truncated (an interrupted download?): fetch it again")
+    kind = type(e).__name__ if not type(e).__name__.islower() else f"{type(e).__module__}.{type(e).__name__}"  # struct.error
+    why = f"{kind}: {why.splitlines()[0].split('. ')[0][:150]}" if why else kind
+    return ValueError(f"{path}: not a readable checkpoint ({path.stat().st_size:,} bytes; {why}): expected a complete file "
+                      "written by torch.save or safetensors; a truncated file (an interrupted download?) reads like this")
+
+def _folder_hint(root:Path)->str:
+    "What to pass instead of a folder that is not a diffusers model: its checkpoint file(s), if any."
+    files = sorted(f.name for f in root.iterdir() if f.is_file() and f.suffix in ('.pt', '.pth', '.ckpt'))
+    if len(files) == 1: return f"; it holds one checkpoint file: pass that file, {root/files[0]}"
+    if files: return f"; it holds the checkpoint files {_few(files)}: pass one of them"
+    return "; it holds no .pt/.pth/.ckpt checkpoint file either"
 
 def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin) or a .safetensors file
                 )->dict:
     "Read a checkpoint file onto the CPU as tensors, plain containers and numpy scalars only; never runs pickled code."
     path = Path(path).expanduser()
-    if path.is_dir(): raise IsADirectoryError(f"{path}: a folder; expected a checkpoint file (.pt, .pth, .safetensors, ...)")
+    if path.is_dir(): raise IsADirectoryError(f"{path}: a folder, expected a checkpoint file" + _folder_hint(path))
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file (expected a checkpoint file)")
     if path.stat().st_size == 0:
         raise ValueError(f"{path}: empty file (0 bytes): expected a checkpoint written by torch.save or safetensors; "
@@ -108,26 +116,62 @@ def schedule_from_config(cfg:dict)->Schedule: # a diffusers scheduler config (DD
     return _BETAS[kind](T, float(cfg.get('beta_start', 1e-4)), float(cfg.get('beta_end', 0.02)))
 
 # %% ../nbs/01c_checkpoints.ipynb #15bcd483
+def _hub_offline()->bool:
+    "True when HF_HUB_OFFLINE is set (1, ON, YES or TRUE, as huggingface_hub reads it): use the local hub cache only."
+    return os.environ.get('HF_HUB_OFFLINE', '').strip().upper() in ('1', 'ON', 'YES', 'TRUE')
+
+def _looks_local(path_or_id)->bool:
+    "Whether a path that does not exist was meant as a local path rather than a hub id 'owner/name'."
+    s = str(path_or_id)
+    if isinstance(path_or_id, os.PathLike) or s.startswith(('.', '/', '~')) or '\\' in s or s.count('/') != 1: return True
+    return (not re.fullmatch(r'\w[\w.-]*/\w[\w.-]*', s) or Path(s).suffix in ('.pt', '.pth', '.ckpt', '.bin', '.safetensors')
+            or Path(s.split('/')[0]).exists())   # 'pretrained/ddpm-cifar10' with a local pretrained/ is a local path
+
+def _missing(path_or_id)->str:
+    "A one-line 'no such file or folder' naming the deepest folder that exists, what it lacks, and a close name in it."
+    p = Path(path_or_id).expanduser()
+    have = next(q for q in [*p.parents, Path('.')] if q.exists())
+    if not have.is_dir(): return f"{path_or_id}: no such file or folder ({have} is a file, not a folder)"
+    lack = p.parts[len(have.parts) if have != Path('.') else 0]
+    near = difflib.get_close_matches(lack, [c.name for c in have.iterdir()], n=1)
+    return (f"{path_or_id}: no such file or folder ({'the current folder' if have == Path('.') else have} has no {lack}"
+            f"{'; did you mean ' + near[0] + '?' if near else ''}): expected a checkpoint file, a diffusers folder, "
+            "or a hub id 'owner/name'")
+
 def _diffusers_file(path_or_id:str, name:str, subfolder:Optional[str]=None)->Optional[Path]:
     "A file of a local diffusers folder or of a hub repo (cached or downloaded); None if it does not exist or cannot be reached."
-    root = Path(path_or_id)
+    root = Path(path_or_id).expanduser()
     if root.is_dir():
         p = root/subfolder/name if subfolder else root/name
         return p if p.is_file() else None
+    if _looks_local(path_or_id): return None
     try:
         from huggingface_hub import hf_hub_download
-        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder))
+        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder, local_files_only=_hub_offline()))
     except Exception: return None
+
+def _no_diffusers_model(path_or_id)->str:
+    "Why `load_diffusers` found no model: a local folder without config.json, a missing local path, or a hub id not found."
+    root = Path(path_or_id).expanduser()
+    if root.is_dir(): return f"{path_or_id}: not a diffusers folder (no unet/config.json or config.json)" + _folder_hint(root)
+    if root.exists(): return f"{path_or_id}: a file, not a diffusers folder: pass it to load_checkpoint"
+    if _looks_local(path_or_id): return _missing(path_or_id)
+    if _hub_offline(): return (f"{path_or_id}: no such local folder, and this hub id is not in the local hub cache "
+                               "(HF_HUB_OFFLINE=1 is set): download it once online, or pass a local diffusers folder")
+    return (f"{path_or_id}: no such local folder, and the hub gave no unet/config.json or config.json for this id "
+            "(wrong id, private, or the hub cannot be reached): expected a diffusers model id such as google/ddpm-cifar10-32")
 
 def load_diffusers(path_or_id:str, # a local diffusers folder or a hub id such as 'google/ddpm-cifar10-32'
                   )->tuple[UNet2DModel, Schedule]:
     "Load a diffusers `UNet2DModel` (from `unet/` or the root) and the `Schedule` of its `scheduler/scheduler_config.json`."
     sub = 'unet' if _diffusers_file(path_or_id, 'config.json', 'unet') else None
     cfg_file = _diffusers_file(path_or_id, 'config.json', sub)
-    if cfg_file is None: raise FileNotFoundError(f"{path_or_id}: no diffusers model found (expected unet/config.json or config.json in the folder, the cache or the hub)")
+    if cfg_file is None: raise FileNotFoundError(_no_diffusers_model(path_or_id))
     cls = json.loads(cfg_file.read_text()).get('_class_name', 'UNet2DModel')
     if cls != 'UNet2DModel': raise ValueError(f"{path_or_id}: expected a UNet2DModel, found a {cls}")
-    net = UNet2DModel.from_pretrained(str(path_or_id), subfolder=sub, low_cpu_mem_usage=False).eval()
+    local = Path(path_or_id).expanduser()
+    net = UNet2DModel.from_pretrained(str(local if local.is_dir() else path_or_id), subfolder=sub, low_cpu_mem_usage=False,
+                                      local_files_only=_hub_offline()).eval()
     sched_file = _diffusers_file(path_or_id, 'scheduler_config.json', 'scheduler')
     if sched_file is None: warnings.warn(f"{path_or_id}: no scheduler/scheduler_config.json; using the DDPM linear schedule")
     return net, schedule_from_config(json.loads(sched_file.read_text()) if sched_file else {})
@@ -465,11 +509,10 @@ def detect_format(path_or_id, # a folder, a checkpoint file, or a hub id
                   obj:Optional[dict]=None, # the file's contents, if already loaded
                  )->str:
     "Which of `FORMATS` a checkpoint is, from the folder layout or the file's keys."
-    p = Path(path_or_id)
+    p = Path(path_or_id).expanduser()
     if p.is_dir(): return 'diffusers'
     if not p.exists():
-        if p.suffix in _CKPT_SUFFIXES or not re.fullmatch(r'[\w.-]+/[\w.-]+', str(path_or_id)):
-            raise FileNotFoundError(f"no checkpoint at {path_or_id} (expected a file, a diffusers folder or a hub id 'owner/name')")
+        if _looks_local(path_or_id): raise FileNotFoundError(_missing(path_or_id))
         return 'diffusers'
     obj = load_weights(p) if obj is None else obj
     if not isinstance(obj, dict): raise ValueError(f"{p}: expected a dict of tensors, found {type(obj).__name__}")
@@ -528,7 +571,7 @@ def load_checkpoint(path_or_id, # a diffusers folder or hub id, an OpenAI ADM .p
                    )->tuple[UNetDenoiser, Schedule]:
     "Load a diffusion checkpoint as (`denoiser(x in [-1,1], t (B,) in 0..T-1) -> eps`, its `Schedule`)."
     if format != 'auto' and format not in _LOADERS: raise ValueError(f"unknown format {format!r}: expected 'auto' or one of {', '.join(FORMATS)}")
-    p = Path(path_or_id)
+    p = Path(path_or_id).expanduser()
     obj = load_weights(p) if p.is_file() else None
     fmt = detect_format(path_or_id, obj) if format == 'auto' else format
     net, sched, t_scale = _LOADERS[fmt](path_or_id, obj, config, use_ema, overrides)
