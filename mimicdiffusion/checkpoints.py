@@ -35,7 +35,8 @@ def _numpy_scalar_globals()->list:
     return [(scalar, 'numpy.core.multiarray.scalar'), (scalar, 'numpy._core.multiarray.scalar'), np.dtype,
             *dict.fromkeys(type(np.dtype(k)) for k in kinds)]
 
-_REFUSED = re.compile(r"GLOBAL (\S+)|unrecognized function (.+?)(?: which belongs to|$)", re.M)
+_REFUSED = re.compile(r"GLOBAL (\S+)|unrecognized function (.+?)(?: which belongs to|$)|but got <class '([^']+)'>",
+                      re.M)   # the global torch refused, as its three messages name it
 _CORRUPT = re.compile(r"zip archive|EOF|corrupt|incomplete|too small|invalid|header", re.I)
 
 def _load_error(path:Path, e:Exception)->Optional[Exception]:
@@ -45,11 +46,12 @@ def _load_error(path:Path, e:Exception)->Optional[Exception]:
         name = next(g for g in m.groups() if g)
         name = name if '.' in name or name.startswith('<') else f'builtins.{name}'
         return pickle.UnpicklingError(
-            f"{path}: refused: unpickling it would call {name}, which is not a tensor, number, string, container or "
+            f"{path}: refused: unpickling it needs {name}, which is not a tensor, number, string, container or "
             "numpy scalar and could run code; only weights are read. Save the weights alone (a state dict) or as "
             ".safetensors")
     if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file
-    why = next((l.strip() for l in str(e).splitlines() if 'WeightsUnpickler error' in l), None) or str(e).strip()
+    m = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(e))   # torch's reason, without its advice
+    why = m.group(1).strip() if m else str(e).strip()
     kind = type(e).__name__
     if kind.islower(): kind = f"{type(e).__module__}.{kind}"                          # struct.error
     why = f"{kind}: {why.splitlines()[0].split('. ')[0][:150]}" if why else kind
