@@ -46,9 +46,9 @@ def _load_error(path:Path, e:Exception)->Optional[Exception]:
         name = next(g for g in m.groups() if g)
         name = name if '.' in name or name.startswith('<') else f'builtins.{name}'
         return pickle.UnpicklingError(
-            f"{path}: refused: unpickling it needs {name}, which is not a tensor, number, string, container or "
-            "numpy scalar and could run code; only weights are read. Save the weights alone (a state dict) or as "
-            ".safetensors")
+            f"{path}: refused: unpickling it needs {name}, which is not allowed: only tensors, numbers, strings, "
+            "containers and numpy scalars are read, so no pickled code can run; save the weights alone (a state dict) "
+            "or as .safetensors")
     if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file
     m = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(e))   # torch's reason, without its advice
     why = m.group(1).strip() if m else str(e).strip()
