@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_checkpoints.ipynb #50812d63
 from __future__ import annotations
-import json, math, re, warnings
+import difflib, json, math, os, pickle, re, warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -13,26 +13,78 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from diffusers import UNet2DModel
+from .core import check_choice
 from .diffusion import Schedule, linear_schedule, cosine_schedule
 from .backbones import UNetDenoiser
 
 # %% auto #0
-__all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights', 'check_state_dict',
-           'schedule_from_config', 'load_diffusers', 'ADMConfig', 'adm_unet_config', 'split_qkv',
-           'convert_openai_state_dict', 'convert_openai_unet', 'NCSNppConfig', 'NIN', 'AttnBlockpp',
-           'ResnetBlockBigGANpp', 'sinusoidal_embedding', 'NCSNpp', 'ncsnpp_from_checkpoint', 'detect_format',
-           'load_checkpoint']
+__all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'TIME_LABELS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights',
+           'check_state_dict', 'schedule_from_config', 'load_diffusers', 'ADMConfig', 'adm_unet_config', 'split_qkv',
+           'convert_openai_state_dict', 'convert_openai_unet', 'vp_abar', 'vp_time', 'NCSNppConfig', 'NIN',
+           'AttnBlockpp', 'ResnetBlockBigGANpp', 'sinusoidal_embedding', 'NCSNpp', 'ncsnpp_from_checkpoint',
+           'TimeLabels', 'detect_format', 'load_checkpoint']
 
 # %% ../nbs/01c_checkpoints.ipynb #305239b5
+def _numpy_scalar_globals()->list:
+    "The globals that rebuild numeric numpy scalars (numpy 1 and 2 names): reconstructor, `numpy.dtype`, dtype classes."
+    try: import numpy as np
+    except ImportError: return []
+    scalar = np.float64(0).__reduce__()[0]   # numpy._core.multiarray.scalar (numpy 2), numpy.core.multiarray.scalar (1)
+    kinds = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+             np.float16, np.float32, np.float64, np.complex64, np.complex128]
+    return [(scalar, 'numpy.core.multiarray.scalar'), (scalar, 'numpy._core.multiarray.scalar'), np.dtype,
+            *dict.fromkeys(type(np.dtype(k)) for k in kinds)]
+
+_REFUSED = re.compile(r"GLOBAL (\S+)|unrecognized function (.+?)(?: which belongs to|$)|but got <class '([^']+)'>",
+                      re.M)   # the global torch refused, as its three messages name it
+_CORRUPT = re.compile(r"zip archive|EOF|corrupt|incomplete|too small|invalid|header", re.I)
+
+def _load_error(path:Path, e:Exception)->Optional[Exception]:
+    "A one-line error naming `path` and what was expected, for a refused or unreadable file; None for other errors."
+    m = _REFUSED.search(str(e)) if isinstance(e, pickle.UnpicklingError) else None
+    if m:
+        name = next(g for g in m.groups() if g)
+        name = name if '.' in name or name.startswith('<') else f'builtins.{name}'
+        return pickle.UnpicklingError(
+            f"{path}: refused: unpickling it needs {name}, which is not allowed: only tensors, numbers, strings, "
+            "containers and numpy scalars are read, so no pickled code can run; save the weights alone (a state dict) "
+            "or as .safetensors")
+    if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file
+    m = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(e))   # torch's reason, without its advice
+    why = m.group(1).strip() if m else str(e).strip()
+    kind = type(e).__name__
+    if kind.islower(): kind = f"{type(e).__module__}.{kind}"                          # struct.error
+    why = f"{kind}: {why.splitlines()[0].split('. ')[0][:150]}" if why else kind
+    size = path.stat().st_size
+    return ValueError(f"{path}: not a readable checkpoint ({size:,} bytes; {why}): expected a complete file written by "
+                      "torch.save or safetensors; truncated files (interrupted downloads) read like this")
+
+def _folder_hint(root:Path)->str:
+    "What to pass instead of a folder that is not a diffusers model: its checkpoint file(s), if any."
+    files = sorted(f.name for f in root.iterdir() if f.is_file() and f.suffix in ('.pt', '.pth', '.ckpt'))
+    if len(files) == 1: return f"; it holds one checkpoint file: pass that file, {root/files[0]}"
+    if files: return f"; it holds the checkpoint files {_few(files)}: pass one of them"
+    return "; it holds no .pt/.pth/.ckpt checkpoint file either"
+
 def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin) or a .safetensors file
                 )->dict:
-    "Read a checkpoint file onto the CPU as tensors and plain containers only; never unpickles arbitrary objects."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint file at {path}")
-    if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(str(path), device='cpu')
-    return torch.load(path, map_location='cpu', weights_only=True)
+    "Read a checkpoint file onto the CPU as tensors, plain containers and numpy scalars only; never runs pickled code."
+    path = Path(path).expanduser()
+    if path.is_dir(): raise IsADirectoryError(f"{path}: a folder, expected a checkpoint file" + _folder_hint(path))
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file (expected a checkpoint file)")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty file (0 bytes): expected a checkpoint written by torch.save or safetensors; "
+                         "fetch it again")
+    try:
+        if path.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            return load_file(str(path), device='cpu')
+        allow = [g for g in _numpy_scalar_globals() if g not in torch.serialization.get_safe_globals()]
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        err = _load_error(path, e)
+        if err is None: raise
+        raise err from None
 
 # %% ../nbs/01c_checkpoints.ipynb #62d03fa9
 def _few(names, n:int=4)->str:
@@ -70,26 +122,66 @@ def schedule_from_config(cfg:dict)->Schedule: # a diffusers scheduler config (DD
     return _BETAS[kind](T, float(cfg.get('beta_start', 1e-4)), float(cfg.get('beta_end', 0.02)))
 
 # %% ../nbs/01c_checkpoints.ipynb #15bcd483
+def _hub_offline()->bool:
+    "True when HF_HUB_OFFLINE is set (1, ON, YES or TRUE, as huggingface_hub reads it): use the local hub cache only."
+    return os.environ.get('HF_HUB_OFFLINE', '').strip().upper() in ('1', 'ON', 'YES', 'TRUE')
+
+def _looks_local(path_or_id)->bool:
+    "Whether a path that does not exist was meant as a local path rather than a hub id 'owner/name'."
+    s = str(path_or_id)
+    if isinstance(path_or_id, os.PathLike) or s.startswith(('.', '/', '~')) or '\\' in s or s.count('/') != 1:
+        return True
+    return (not re.fullmatch(r'\w[\w.-]*/\w[\w.-]*', s)
+            or Path(s).suffix in ('.pt', '.pth', '.ckpt', '.bin', '.safetensors')
+            or Path(s.split('/')[0]).exists())   # 'pretrained/ddpm-cifar10' with a local pretrained/ is a local path
+
+def _missing(path_or_id)->str:
+    "A one-line 'no such file or folder' naming the deepest folder that exists, what it lacks, and a close name in it."
+    p = Path(path_or_id).expanduser()
+    have = next(q for q in [*p.parents, Path('.')] if q.exists())
+    if not have.is_dir(): return f"{path_or_id}: no such file or folder ({have} is a file, not a folder)"
+    lack = p.parts[len(have.parts) if have != Path('.') else 0]
+    near = difflib.get_close_matches(lack, [c.name for c in have.iterdir()], n=1)
+    return (f"{path_or_id}: no such file or folder ({'the current folder' if have == Path('.') else have} has no {lack}"
+            f"{'; did you mean ' + near[0] + '?' if near else ''}): expected a checkpoint file, a diffusers folder, "
+            "or a hub id 'owner/name'")
+
 def _diffusers_file(path_or_id:str, name:str, subfolder:Optional[str]=None)->Optional[Path]:
     "A file of a local diffusers folder or of a hub repo (cached or downloaded); None if it does not exist or cannot be reached."
-    root = Path(path_or_id)
+    root = Path(path_or_id).expanduser()
     if root.is_dir():
         p = root/subfolder/name if subfolder else root/name
         return p if p.is_file() else None
+    if _looks_local(path_or_id): return None
     try:
         from huggingface_hub import hf_hub_download
-        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder))
+        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder, local_files_only=_hub_offline()))
     except Exception: return None
+
+def _no_diffusers_model(path_or_id)->str:
+    "Why `load_diffusers` found no model: a folder without config.json, a missing local path, or a hub id not found."
+    root = Path(path_or_id).expanduser()
+    if root.is_dir():
+        return f"{path_or_id}: not a diffusers folder (no unet/config.json or config.json)" + _folder_hint(root)
+    if root.exists(): return f"{path_or_id}: a file, not a diffusers folder: pass it to load_checkpoint"
+    if _looks_local(path_or_id): return _missing(path_or_id)
+    if _hub_offline(): return (f"{path_or_id}: no such local folder, and this hub id is not in the local hub cache "
+                               "(HF_HUB_OFFLINE=1 is set): download it once online, or pass a local diffusers folder")
+    return (f"{path_or_id}: no such local folder, and the hub gave no unet/config.json or config.json for this id "
+            "(wrong id, private, or the hub cannot be reached): expected a diffusers model id such as "
+            "google/ddpm-cifar10-32")
 
 def load_diffusers(path_or_id:str, # a local diffusers folder or a hub id such as 'google/ddpm-cifar10-32'
                   )->tuple[UNet2DModel, Schedule]:
     "Load a diffusers `UNet2DModel` (from `unet/` or the root) and the `Schedule` of its `scheduler/scheduler_config.json`."
     sub = 'unet' if _diffusers_file(path_or_id, 'config.json', 'unet') else None
     cfg_file = _diffusers_file(path_or_id, 'config.json', sub)
-    if cfg_file is None: raise FileNotFoundError(f"{path_or_id}: no diffusers model found (expected unet/config.json or config.json in the folder, the cache or the hub)")
+    if cfg_file is None: raise FileNotFoundError(_no_diffusers_model(path_or_id))
     cls = json.loads(cfg_file.read_text()).get('_class_name', 'UNet2DModel')
     if cls != 'UNet2DModel': raise ValueError(f"{path_or_id}: expected a UNet2DModel, found a {cls}")
-    net = UNet2DModel.from_pretrained(str(path_or_id), subfolder=sub, low_cpu_mem_usage=False).eval()
+    local = Path(path_or_id).expanduser()
+    net = UNet2DModel.from_pretrained(str(local if local.is_dir() else path_or_id), subfolder=sub,
+                                      low_cpu_mem_usage=False, local_files_only=_hub_offline()).eval()
     sched_file = _diffusers_file(path_or_id, 'scheduler_config.json', 'scheduler')
     if sched_file is None: warnings.warn(f"{path_or_id}: no scheduler/scheduler_config.json; using the DDPM linear schedule")
     return net, schedule_from_config(json.loads(sched_file.read_text()) if sched_file else {})
@@ -249,6 +341,19 @@ def convert_openai_unet(state_dict:dict, # ADM weights (a guided-/improved-diffu
     return net.eval()
 
 # %% ../nbs/01c_checkpoints.ipynb #6f6787b9
+TIME_LABELS = ('matched', 'index')
+
+def vp_abar(t:Tensor, # continuous time in [0, 1]
+            beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "The VP SDE's signal fraction at time t, exp(-(beta_min t + (beta_max - beta_min) t^2 / 2)); std(t)^2 = 1 - abar."
+    return torch.exp(-(beta_min * t + (beta_max - beta_min) * t ** 2 / 2))
+
+def vp_time(abar:Tensor, # signal fractions in (0, 1]
+            beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "The time t at which the VP SDE's `vp_abar(t)` equals `abar`: the positive root of the quadratic (stable form)."
+    L = -torch.log(abar)
+    return 2 * L / (beta_min + torch.sqrt(beta_min ** 2 + 2 * (beta_max - beta_min) * L))
+
 @dataclass(frozen=True)
 class NCSNppConfig:
     "Hyperparameters of score_sde's NCSN++ in its DDPM++ VP form (BigGAN res blocks, no FIR, positional embedding) and of its VP SDE."
@@ -276,6 +381,12 @@ class NCSNppConfig:
         "The VP SDE discretized to N steps: betas linspace(beta_min/N, beta_max/N, N), the DDPM linear schedule for N=1000."
         N = self.num_scales
         return Schedule(torch.linspace(self.beta_min / N, self.beta_max / N, N, dtype=torch.float64))
+    def labels(self, time_label:str='matched', # one of `TIME_LABELS`
+              )->Tensor:
+        "(N,) float64 label of each discrete step: 'matched' was trained at noise sqrt(1-abar_n); 'index': 999 n/(N-1)."
+        if check_choice(time_label, TIME_LABELS, 'time_label') == 'index':
+            return torch.arange(self.num_scales, dtype=torch.float64) * self.t_scale
+        return 999 * vp_time(self.schedule().abar, self.beta_min, self.beta_max).clamp(max=1.)   # trained for t <= 1
 
 SCORE_SDE_PRESETS = {'cifar10_ddpmpp_deep_continuous': NCSNppConfig(num_res_blocks=8),
                      'cifar10_ddpmpp_continuous': NCSNppConfig(num_res_blocks=4)}
@@ -365,7 +476,7 @@ class NCSNpp(nn.Module):
         self.all_modules = nn.ModuleList(mods + [_gn(ch), nn.Conv2d(ch, c.num_channels, 3, padding=1)])
 
     def forward(self, x:Tensor, # (B,C,H,W) images in [-1,1] (with `centered`)
-                t:Tensor, # (B,) labels 999*t, t in [0,1] (equal to the DDPM timestep for N=1000)
+                t:Tensor, # (B,) labels 999*t, t in [0,1] (see `NCSNppConfig.labels` for discrete steps)
                )->Tensor:
         c, L, n = self.config, len(self.config.ch_mult), self.config.num_res_blocks
         if tuple(x.shape[1:]) != (c.num_channels, c.image_size, c.image_size):
@@ -419,6 +530,24 @@ def ncsnpp_from_checkpoint(ckpt:dict, # score_sde checkpoint: {'model', 'ema', .
         net.load_state_dict(dict(zip(pkeys, shadow)), strict=False)
     return net.eval()
 
+# %% ../nbs/01c_checkpoints.ipynb #ecc57eb3
+class TimeLabels(nn.Module):
+    "A continuous-time network on a discrete schedule: `net(x, labels[t])`, linear between steps (t may be fractional)."
+    def __init__(self, net:nn.Module, # a network taking continuous labels, e.g. `NCSNpp`
+                 labels:Tensor, # (N,) the label of each discrete step, e.g. `NCSNppConfig.labels('matched')`
+                ):
+        super().__init__()
+        self.net = net
+        self.register_buffer('labels', labels.float(), persistent=False)
+    @property
+    def config(self): return self.net.config
+    def forward(self, x:Tensor, # (B,C,H,W) noisy images
+                t:Tensor, # (B,) or scalar discrete steps in [0, N-1]
+               )->Tensor:
+        t = torch.as_tensor(t, device=x.device).float().expand(x.shape[0])
+        i = t.floor().clamp(0, len(self.labels) - 2).long()
+        return self.net(x, torch.lerp(self.labels[i], self.labels[i + 1], t - i))
+
 # %% ../nbs/01c_checkpoints.ipynb #3365721f
 FORMATS = ('diffusers', 'openai', 'score_sde')
 _CKPT_SUFFIXES = ('.pt', '.pth', '.ckpt', '.bin', '.safetensors')
@@ -427,11 +556,10 @@ def detect_format(path_or_id, # a folder, a checkpoint file, or a hub id
                   obj:Optional[dict]=None, # the file's contents, if already loaded
                  )->str:
     "Which of `FORMATS` a checkpoint is, from the folder layout or the file's keys."
-    p = Path(path_or_id)
+    p = Path(path_or_id).expanduser()
     if p.is_dir(): return 'diffusers'
     if not p.exists():
-        if p.suffix in _CKPT_SUFFIXES or not re.fullmatch(r'[\w.-]+/[\w.-]+', str(path_or_id)):
-            raise FileNotFoundError(f"no checkpoint at {path_or_id} (expected a file, a diffusers folder or a hub id 'owner/name')")
+        if _looks_local(path_or_id): raise FileNotFoundError(_missing(path_or_id))
         return 'diffusers'
     obj = load_weights(p) if obj is None else obj
     if not isinstance(obj, dict): raise ValueError(f"{p}: expected a dict of tensors, found {type(obj).__name__}")
@@ -460,22 +588,24 @@ def _meta_shapes(build:Callable)->dict:
     with torch.device('meta'): return {k: v.shape for k, v in build().state_dict().items()}
 
 # %% ../nbs/01c_checkpoints.ipynb #0ab3e974
-def _from_diffusers(path, obj, config, use_ema, overrides):
+def _from_diffusers(path, obj, config, use_ema, overrides, time_label):
     if config is not None or overrides: raise ValueError(f"a diffusers folder carries its own config; got config/overrides {sorted(overrides) or config}")
     net, sched = load_diffusers(path)
     return net, sched, 1.
 
-def _from_openai(path, obj, config, use_ema, overrides):
+def _from_openai(path, obj, config, use_ema, overrides, time_label):
     sd = obj if obj is not None else load_weights(path)
     cfg = _pick_config(Path(path).stem, config, ADM_PRESETS, overrides, lambda c: convert_openai_state_dict(sd, c))
     return convert_openai_unet(sd, cfg), cfg.schedule(), cfg.t_scale
 
-def _from_score_sde(path, obj, config, use_ema, overrides):
+def _from_score_sde(path, obj, config, use_ema, overrides, time_label):
     ck = obj if obj is not None else load_weights(path)
     sd = _score_sde_parts(ck)[0]
     fits = lambda c: check_state_dict(sd, _meta_shapes(lambda: NCSNpp(c)), 'score_sde checkpoint')
     cfg = _pick_config(Path(path).stem, config, SCORE_SDE_PRESETS, overrides, fits)
-    return ncsnpp_from_checkpoint(ck, cfg, use_ema), cfg.schedule(), cfg.t_scale
+    net = ncsnpp_from_checkpoint(ck, cfg, use_ema)
+    if time_label == 'index': return net, cfg.schedule(), cfg.t_scale
+    return TimeLabels(net, cfg.labels(time_label)), cfg.schedule(), 1.
 
 _LOADERS = {'diffusers': _from_diffusers, 'openai': _from_openai, 'score_sde': _from_score_sde}
 
@@ -486,14 +616,16 @@ def load_checkpoint(path_or_id, # a diffusers folder or hub id, an OpenAI ADM .p
                     image_size:Optional[int]=None, # expected image size; a model for another size is refused
                     in_channels:Optional[int]=None, # expected image channels
                     use_ema:bool=True, # score_sde: load the EMA weights
+                    time_label:str='matched', # score_sde: label trained at step n's noise sqrt(1-abar_n); 'index': n
                     **overrides, # replace fields of the config (openai / score_sde), e.g. rescale_timesteps=True
                    )->tuple[UNetDenoiser, Schedule]:
     "Load a diffusion checkpoint as (`denoiser(x in [-1,1], t (B,) in 0..T-1) -> eps`, its `Schedule`)."
+    check_choice(time_label, TIME_LABELS, 'time_label')
     if format != 'auto' and format not in _LOADERS: raise ValueError(f"unknown format {format!r}: expected 'auto' or one of {', '.join(FORMATS)}")
-    p = Path(path_or_id)
+    p = Path(path_or_id).expanduser()
     obj = load_weights(p) if p.is_file() else None
     fmt = detect_format(path_or_id, obj) if format == 'auto' else format
-    net, sched, t_scale = _LOADERS[fmt](path_or_id, obj, config, use_ema, overrides)
+    net, sched, t_scale = _LOADERS[fmt](path_or_id, obj, config, use_ema, overrides, time_label)
     size, ch = net.config.sample_size, net.config.in_channels
     if image_size is not None and size != image_size:
         raise ValueError(f"{path_or_id}: expected a model for {image_size}x{image_size} images, found one for {size}x{size}")
