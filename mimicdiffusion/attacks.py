@@ -13,6 +13,7 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
+from .core import check_choice
 from .diffusion import Purifier, check_images
 
 # %% auto #0
@@ -43,11 +44,11 @@ class DefendedModel(nn.Module):
                  generator:Optional[torch.Generator]=None, # purification noise, on the images' device; None: global RNG
                 ):
         super().__init__()
-        if grad not in GRAD_MODES: raise ValueError(f"unknown grad mode {grad!r}; expected one of {GRAD_MODES}")
+        check_choice(grad, GRAD_MODES, 'grad mode')
         if (grad == 'surrogate') != (surrogate is not None): raise ValueError("grad='surrogate' needs a `surrogate` purifier, and only it takes one")
         self.purifier, self.surrogate, self.grad, self.grad_checkpoint, self.generator = purifier, surrogate, grad, grad_checkpoint, generator
         self.classify = Classify(classifier.eval().requires_grad_(False), classifier_transform)
-    def purify(self, x:Tensor)->Tensor: # (B,C,H,W) in [0,1] -> (B,C,H,W) in [0,1]
+    def purified(self, x:Tensor)->Tensor: # (B,C,H,W) in [0,1] -> (B,C,H,W) in [0,1]
         "The real defense's output, with the backward pass chosen by `grad`."
         if self.grad == 'transfer' or not (torch.is_grad_enabled() and x.requires_grad):
             with torch.no_grad(): return self.purifier(x, generator=self.generator)
@@ -57,7 +58,7 @@ class DefendedModel(nn.Module):
         s = self.surrogate(x, generator=self.generator, grad_checkpoint=self.grad_checkpoint)
         return s + (real - s).detach()
     def forward(self, x:Tensor)->Tensor: # (B,C,H,W) in [0,1] -> (B,n_classes) logits
-        return self.classify(self.purify(x))
+        return self.classify(self.purified(x))
     def attack_model(self)->nn.Module:
         "What an attack differentiates: the classifier alone for 'transfer', this model otherwise."
         return self.classify if self.grad == 'transfer' else self
@@ -121,7 +122,7 @@ def project(x_adv:Tensor, # (B,C,H,W) candidate images
             norm:str='Linf', # 'Linf' or 'L2'
            )->Tensor: # (B,C,H,W) in [0,1], within eps of x
     "Project onto the eps-ball around `x` intersected with the image box [0,1]."
-    if norm not in NORMS: raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
+    check_choice(norm, NORMS, 'norm')
     d = x_adv - x
     d = d.clamp(-eps, eps) if norm == 'Linf' else d * (eps / _l2(d)).clamp(max=1)
     return (x + d).clamp(0, 1)
@@ -156,7 +157,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
            )->AttackResult:
     "PGD with EOT; each image keeps the iterate that fooled the most draws, the highest-loss one among equals."
     check_images(x)
-    if norm not in NORMS: raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
+    check_choice(norm, NORMS, 'norm')
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
     mb = max_batch if batched_eot else B
@@ -211,7 +212,7 @@ def apgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` i
             )->AttackResult:
     "APGD with EOT through pyautoattack's `APGDAttack`."
     check_images(x)
-    if norm not in NORMS: raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
+    check_choice(norm, NORMS, 'norm')
     att = attack_target(model)
     apgd = APGDAttack(att, n_iter=steps, norm=norm, n_restarts=restarts, eps=eps, seed=seed, loss=loss, eot_iter=eot, device=x.device,
                       logger=logging.getLogger('auto-attack'))
@@ -270,8 +271,7 @@ ATTACKS = {'pgd': pgd_eot, 'apgd': apgd_eot, 'autoattack': autoattack}
 def get_attack(name:str, # 'pgd', 'apgd' or 'autoattack'
               )->Callable:
     "Look up an attack by name: each takes (model, x, y, eps, norm, ...) and returns an `AttackResult`."
-    if name not in ATTACKS: raise ValueError(f"unknown attack {name!r}; expected one of {sorted(ATTACKS)}")
-    return ATTACKS[name]
+    return ATTACKS[check_choice(name, ATTACKS, 'attack')]
 
 # %% ../nbs/06_attacks.ipynb #26a5f45d
 REDUCTIONS = ('worst', 'majority', 'mean')
@@ -285,7 +285,7 @@ def robust_accuracy(model:nn.Module, # the full defended model (its forward), or
                     batch_size:Optional[int]=None, # images per forward pass (default: all)
                    )->float: # accuracy in [0,1]
     "Accuracy of `model` on `x_adv` over `n_draws` purifications: correct in every draw, by majority vote, or on average."
-    if reduce not in REDUCTIONS: raise ValueError(f"unknown reduction {reduce!r}; expected one of {REDUCTIONS}")
+    check_choice(reduce, REDUCTIONS, 'reduction')
     bs = batch_size or len(x_adv)
     preds = torch.stack([torch.cat([model(x_adv[i:i + bs]).argmax(1) for i in range(0, len(x_adv), bs)]) for _ in range(n_draws)])
     correct = preds == y

@@ -10,13 +10,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 import mimicdiffusion
+from .core import check_choice
 
 # %% auto #0
-__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'EVAL_ATTACKS', 'CLIError', 'Command', 'register',
-           'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing',
-           'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
-           'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify', 'add_evaluate_arguments',
-           'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
+__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'EVAL_ATTACKS', 'CLIError', 'Command',
+           'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size',
+           'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
+           'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command',
+           'add_evaluate_arguments', 'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack',
+           'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -201,9 +203,10 @@ register('train-classifier', 'Train the embedded classifier on Fashion-MNIST.', 
 
 # %% ../nbs/09_cli.ipynb #570a6dfb
 def add_demo_arguments(p):
+    from mimicdiffusion.attacks import GRAD_MODES
     p.add_argument('--n', type=_number(int, 0, True), default=64, help='shipped test images to attack (<= 1000)')
     p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='L-inf budget in [0,1] pixel units')
-    p.add_argument('--grad', default='bpda', help="how the attack reaches the defense: bpda, exact, surrogate or transfer")
+    p.add_argument('--grad', default='bpda', help=f"how the attack reaches the defense: {', '.join(GRAD_MODES)}")
     p.add_argument('--iters', type=_number(int, 0, True), default=10, help='PGD iterations')
     p.add_argument('--eot', type=_number(int, 0, True), default=2, help='EOT draws per gradient')
     p.add_argument('--K', type=_number(int, 0, True), default=25, help='sampler steps of each purifier')
@@ -218,18 +221,20 @@ def _setup_torch(args):
     import torch
     if getattr(args, 'threads', 0): torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
     return dev
 
 @register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).', add_demo_arguments)
 def demo(args):
     from mimicdiffusion.demo import run_demo, results_markdown
     from mimicdiffusion.attacks import GRAD_MODES
-    if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
+    check_choice(args.grad, GRAD_MODES, '--grad')
     dev = _setup_torch(args)
-    r = run_demo(n=args.n, eps=args.eps, grad=args.grad, iters=args.iters, eot=args.eot, K=args.K, t_star=args.t_star, seed=args.seed,
-                 device=dev, out=args.out, progress=not args.quiet)
-    print(results_markdown(r)); print(f'wrote {args.out}/results.json, results.md, grid.png')
+    r = run_demo(n=args.n, eps=args.eps, grad=args.grad, iters=args.iters, eot=args.eot, K=args.K, t_star=args.t_star,
+                 seed=args.seed, device=dev, out=args.out, progress=not args.quiet)
+    print(results_markdown(r))
+    print(f'wrote {args.out}/results.json, results.md, grid.png')
 
 # %% ../nbs/09_cli.ipynb #ec3f5aff
 def add_speed_arguments(p):
@@ -243,10 +248,14 @@ def apply_speed(den, args):
     import torch
     return den.speed(torch.bfloat16 if args.bf16 else None, args.channels_last)
 
+def _defense_help(extra:tuple=())->str:
+    from mimicdiffusion.purifiers import PURIFIERS
+    return ', '.join((*extra, *PURIFIERS))
+
 def add_purify_arguments(p):
     p.add_argument('inputs', nargs='+', type=Path, metavar='INPUT', help='image files (PNG, JPEG, ...) or .pt/.npy batches in [0,1]')
     p.add_argument('--out', type=Path, required=True, help='output folder (results keep their input names)')
-    p.add_argument('--defense', default='mimic', help='mimic, diffpure or gdmp')
+    p.add_argument('--defense', default='mimic', help=_defense_help())
     p.add_argument('--preset', default='paper', help="MimicDiffusion preset: paper or reference_code")
     p.add_argument('--K', type=_number(int, 0, True), help='sampler steps (default: the preset\'s; DiffPure/GDMP: t*+1)')
     p.add_argument('--eps', type=_number(float, 0, True), default=8 / 255, help='attack budget the split threshold follows, [0,1] units')
@@ -260,8 +269,9 @@ def add_purify_arguments(p):
     p.add_argument('--quiet', action='store_true')
 
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
-def purify(args):
-    from mimicdiffusion.demo import purify_files, make_purifier
+def purify_command(args):
+    from mimicdiffusion.demo import purify_files
+    from mimicdiffusion.purifiers import make_purifier
     dev = _setup_torch(args)
     if args.checkpoint:
         from mimicdiffusion.checkpoints import load_checkpoint
@@ -273,26 +283,39 @@ def purify(args):
     else:
         from mimicdiffusion.embedded import load_embedded
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
-    pur = make_purifier(args.defense, apply_speed(den, args).to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
+    den, sched = apply_speed(den, args).to(dev), sched.to(dev)
+    pur = make_purifier(args.defense, den, sched, preset=args.preset, K=args.K, eps=args.eps, t_star=args.t_star)
     for p in args.inputs:
         if not p.exists(): raise CLIError(f'{p}: no such file')
     written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet)
     print(f'purified {len(written)} file(s) into {args.out}')
 
 # %% ../nbs/09_cli.ipynb #d6067a95
-EVAL_ATTACKS = ('none', 'pgd', 'apgd', 'autoattack', 'autoattack-rand')
+def _generator(x, seed:int):
+    import torch
+    return torch.Generator(device=x.device).manual_seed(seed)
+
+# each --attack: (args, x, seed) -> (its name in `attacks.ATTACKS`, its keyword arguments for the batch x)
+ATTACK_SETTINGS = {
+    'pgd': lambda a, x, seed: ('pgd', dict(steps=a.iters, eot=a.eot, generator=_generator(x, seed))),
+    'apgd': lambda a, x, seed: ('apgd', dict(steps=a.iters, eot=a.eot, seed=seed)),
+    'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
+    'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
+}
+EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
 
 def add_evaluate_arguments(p):
+    from mimicdiffusion.attacks import GRAD_MODES, NORMS
     p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
     p.add_argument('--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)')
-    p.add_argument('--defense', default='mimic', help='none, diffpure, gdmp or mimic')
+    p.add_argument('--defense', default='mimic', help=_defense_help(('none',)))
     p.add_argument('--preset', default='paper'); p.add_argument('--K', type=_number(int, 0, True))
     p.add_argument('--t-star', type=_number(int, 0), default=100)
     p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
-    p.add_argument('--grad', default='bpda', help='exact, bpda, surrogate or transfer')
+    p.add_argument('--grad', default='bpda', help=', '.join(GRAD_MODES))
     p.add_argument('--surrogate-K', type=_number(int, 0, True), default=10, help="grad=surrogate: sampler steps of the shorter purification")
     p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='budget in [0,1] pixel units')
-    p.add_argument('--norm', default='Linf', help='Linf or L2')
+    p.add_argument('--norm', default='Linf', help=', '.join(NORMS))
     p.add_argument('--iters', type=_number(int, 0, True), default=10); p.add_argument('--eot', type=_number(int, 0, True), default=1)
     # `--n-images` first: under torchrun, `--n` alone would be taken as an abbreviation of torchrun's own options
     p.add_argument('--n-images', '--n', dest='n', type=_number(int, 0, True), default=256, help='images to evaluate')
@@ -374,33 +397,33 @@ def evaluation_setup(args, device):
                    'classifier': weights_digest(args.classifier)}
         transform = (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False)) if args.dataset == 'imagenet' else None
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
-    from mimicdiffusion.demo import make_purifier
+    from mimicdiffusion.purifiers import make_purifier
     den = apply_speed(den, args)
     overrides = parse_settings(args.set)
-    if overrides and args.defense != 'mimic': raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
-    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, args.preset, args.K, args.eps, args.t_star, **overrides)
+    if overrides and args.defense != 'mimic':
+        raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
+    settings = dict(preset=args.preset, K=args.K, eps=args.eps, t_star=args.t_star)
+    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, **settings, **overrides)
     return clf, pur, data, transform, weights
 
 def make_attack(args, clf, pur, transform):
     "attack(x, y, seed) -> x_adv for the harness, or None."
-    if args.attack not in EVAL_ATTACKS: raise CLIError(f"--attack {args.attack!r}: expected one of {', '.join(EVAL_ATTACKS)}")
+    check_choice(args.attack, EVAL_ATTACKS, '--attack')
     if args.attack == 'none': return None
-    from mimicdiffusion.attacks import DefendedModel, Classify, pgd_eot, apgd_eot, autoattack, GRAD_MODES
-    if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
-    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
-    import torch
+    from mimicdiffusion.attacks import DefendedModel, Classify, get_attack, GRAD_MODES, NORMS
+    check_choice(args.grad, GRAD_MODES, '--grad')
+    check_choice(args.norm, NORMS, '--norm')
     if pur is None: model = Classify(clf, transform)
     else:
         sur = None
         if args.grad == 'surrogate':
-            from mimicdiffusion.demo import make_purifier
-            sur = make_purifier(args.defense, pur.denoiser, pur.sched, args.preset, args.surrogate_K, args.eps, args.t_star)
+            from mimicdiffusion.purifiers import make_purifier
+            sur = make_purifier(args.defense, pur.denoiser, pur.sched, preset=args.preset, K=args.surrogate_K, eps=args.eps,
+                                t_star=args.t_star)
         model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
     def attack(x, y, seed):
-        if args.attack == 'pgd': r = pgd_eot(model, x, y, args.eps, args.norm, steps=args.iters, eot=args.eot, generator=torch.Generator(device=x.device).manual_seed(seed))
-        elif args.attack == 'apgd': r = apgd_eot(model, x, y, args.eps, args.norm, steps=args.iters, eot=args.eot, seed=seed)
-        else: r = autoattack(model, x, y, args.eps, args.norm, version='rand' if args.attack == 'autoattack-rand' else 'standard', seed=seed)
-        return r.x_adv
+        name, settings = ATTACK_SETTINGS[args.attack](args, x, seed)
+        return get_attack(name)(model, x, y, args.eps, args.norm, **settings).x_adv
     return attack
 
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.', add_evaluate_arguments)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_demo.ipynb #7c4dfd1a
 from __future__ import annotations
-import json, os, shutil, tempfile, time, warnings
+import io, json, time, warnings
 from pathlib import Path
 from typing import Optional, Sequence
 import numpy as np
@@ -12,35 +12,20 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .diffusion import DiffPure, Purifier
-from .manhattan import GDMP
-from .mimic import MimicDiffusion, preset
+from .core import check_choice, write_atomic
+from .purifiers import Purifier, MimicDiffusion, make_purifier
+from .mimic import LongRangeTrace
 from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
 
 # %% auto #0
-__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'make_purifier', 'run_demo', 'results_markdown', 'read_input', 'purify_files',
-           'explorer_run', 'explorer']
+__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'explorer_run',
+           'explorer']
 
 # %% ../nbs/08_demo.ipynb #d67ddc14
 DEMO_DEFENSES = ('diffpure', 'mimic')
 
-def make_purifier(defense:str, # 'mimic', 'diffpure' or 'gdmp'
-                  denoiser, sched, preset_name:str='paper', # MimicDiffusion preset
-                  K:Optional[int]=None, # sampler steps (None: the preset's; DiffPure/GDMP: every timestep from t_star)
-                  eps:float=8/255, # attack budget the split threshold follows, [0,1] units
-                  t_star:int=100, # DiffPure/GDMP diffusion depth
-                  **overrides, # MimicConfig fields over the preset (MimicDiffusion only)
-                 )->Purifier:
-    "A purifier by name; unknown names raise a ValueError naming the choices."
-    if defense == 'mimic': return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {}), **overrides))
-    if defense in ('diffpure', 'gdmp'):
-        if overrides: raise ValueError(f"{defense} takes no MimicDiffusion settings, got {sorted(overrides)}")
-        if not 0 <= t_star < sched.T: raise ValueError(f"t_star {t_star}: the model has timesteps 0..{sched.T - 1}")
-        return (DiffPure if defense == 'diffpure' else GDMP)(denoiser, sched, t_star=t_star, K=min(K, t_star + 1) if K else None)
-    raise ValueError(f"unknown defense {defense!r}; expected one of ('mimic', 'diffpure', 'gdmp')")
-
-def _acc(logits, y): return (logits.argmax(1) == y).float().mean().item()
+def _accuracy(logits, y): return (logits.argmax(1) == y).float().mean().item()
 
 def run_demo(n:int=64, # shipped test images to attack (at most 1000)
              eps:float=0.1, # L-inf budget in [0,1] pixel units
@@ -54,7 +39,7 @@ def run_demo(n:int=64, # shipped test images to attack (at most 1000)
     "Attack, purify and score `n` embedded test images; writes results.json, results.md and grid.png to `out`."
     if not 1 <= n <= 1000: raise ValueError(f"n must be between 1 and 1000 (the shipped test images), got {n}")
     if not 0 < eps < 1: raise ValueError(f"eps must lie in (0, 1) ([0,1] pixel units), got {eps}")
-    if grad not in GRAD_MODES: raise ValueError(f"unknown attack gradient {grad!r}; expected one of {GRAD_MODES}")
+    check_choice(grad, GRAD_MODES, 'attack gradient')
     t0 = time.perf_counter()
     emb = load_embedded(device)
     idx = np.random.default_rng(seed).permutation(len(emb.data))[:n]
@@ -63,17 +48,21 @@ def run_demo(n:int=64, # shipped test images to attack (at most 1000)
     rows, grids = [], {}
     with torch.no_grad(): clean_logits = emb.classifier(x)
     plain = pgd_eot(emb.classifier, x, y, eps, steps=iters, generator=gen(0))
-    with torch.no_grad(): rows.append(dict(defense='none', clean=_acc(clean_logits, y), adversarial=_acc(emb.classifier(plain.x_adv), y),
-                                           purified=None, attack=f'PGD-{iters} on the classifier'))
+    with torch.no_grad(): plain_acc = _accuracy(emb.classifier(plain.x_adv), y)
+    rows.append(dict(defense='none', clean=_accuracy(clean_logits, y), adversarial=plain_acc, purified=None,
+                     attack=f'PGD-{iters} on the classifier'))
     for k, name in enumerate(tqdm(defenses, desc='defenses', disable=not progress), 1):
-        pur = make_purifier(name, emb.denoiser, emb.sched, 'paper', K, eps, t_star)
-        surrogate = make_purifier(name, emb.denoiser, emb.sched, 'paper', max(1, K // 5), eps, t_star) if grad == 'surrogate' else None
+        pur = make_purifier(name, emb.denoiser, emb.sched, K=K, eps=eps, t_star=t_star)
+        surrogate = None
+        if grad == 'surrogate': surrogate = make_purifier(name, emb.denoiser, emb.sched, K=max(1, K // 5), eps=eps, t_star=t_star)
         model = DefendedModel(pur, emb.classifier, grad=grad, surrogate=surrogate, generator=gen(50 + k))   # seeded EOT draws
         res = pgd_eot(model, x, y, eps, steps=iters, eot=eot, generator=gen(k), progress=progress)
         with torch.no_grad():
-            pc = pur(x, generator=gen(100 + k)); pa = pur(res.x_adv, generator=gen(200 + k))
-            rows.append(dict(defense=name, clean=_acc(emb.classifier(pc), y), adversarial=_acc(emb.classifier(res.x_adv), y),
-                             purified=_acc(emb.classifier(pa), y), attack=f'PGD-{iters}, EOT {eot}, {grad} gradients'))
+            pc = pur(x, generator=gen(100 + k))
+            pa = pur(res.x_adv, generator=gen(200 + k))
+            rows.append(dict(defense=name, clean=_accuracy(emb.classifier(pc), y),
+                             adversarial=_accuracy(emb.classifier(res.x_adv), y), purified=_accuracy(emb.classifier(pa), y),
+                             attack=f'PGD-{iters}, EOT {eot}, {grad} gradients'))
         grids[name] = (res.x_adv[:8].cpu(), pa[:8].cpu())
     result = dict(n=n, eps=eps, grad=grad, iters=iters, eot=eot, K=K, t_star=t_star, seed=seed, device=str(device),
                   seconds=round(time.perf_counter() - t0, 1), rows=rows)
@@ -90,22 +79,29 @@ def results_markdown(result:dict)->str:
     lines += [f"| {r['defense']} | {f(r['clean'])} | {f(r['adversarial'])} | {f(r['purified'])} | {r['attack']} |" for r in result['rows']]
     return '\n'.join(lines) + '\n'
 
+def _png(fig, dpi:int=100)->bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi)
+    return buf.getvalue()
+
 def _write_outputs(out:Path, result, x_clean, grids):
+    "results.json, results.md and grid.png, all made in memory first, each file written whole (`write_atomic`)."
     import matplotlib.pyplot as plt
-    tmp = Path(tempfile.mkdtemp(prefix='.demo-', dir=out.parent if out.parent.exists() else None))
-    try:
-        (tmp/'results.json').write_text(json.dumps(result, indent=1))
-        (tmp/'results.md').write_text(results_markdown(result))
-        rows = [('clean', x_clean)] + [r for name, (xa, pa) in grids.items() for r in ((f'adv. vs {name}', xa), (f'{name}(adv.)', pa))]
-        fig, axs = plt.subplots(len(rows), x_clean.shape[0], figsize=(x_clean.shape[0] * 0.9, len(rows) * 0.95), squeeze=False)
-        for r, (label, ims) in enumerate(rows):
-            for c in range(x_clean.shape[0]):
-                ax = axs[r, c]; ax.imshow(ims[c].permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1); ax.set_xticks([]); ax.set_yticks([])
-                if c == 0: ax.set_ylabel(label, fontsize=7)
-        fig.tight_layout(); fig.savefig(tmp/'grid.png', dpi=100); plt.close(fig)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in ('results.json', 'results.md', 'grid.png'): os.replace(tmp/f, out/f)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    rows = [('clean', x_clean)] + [r for name, (xa, pa) in grids.items() for r in ((f'adv. vs {name}', xa), (f'{name}(adv.)', pa))]
+    n = x_clean.shape[0]
+    fig, axs = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95), squeeze=False)
+    for r, (label, ims) in enumerate(rows):
+        for c in range(n):
+            ax = axs[r, c]
+            ax.imshow(ims[c].permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1)
+            ax.set_xticks([]); ax.set_yticks([])
+            if c == 0: ax.set_ylabel(label, fontsize=7)
+    fig.tight_layout()
+    grid = _png(fig)
+    plt.close(fig)
+    files = {'results.json': json.dumps(result, indent=1).encode(), 'results.md': results_markdown(result).encode(), 'grid.png': grid}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items(): write_atomic(out/name, data)
 
 # %% ../nbs/08_demo.ipynb #85bd5688
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
@@ -152,25 +148,25 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
     names = [p.stem if p.suffix.lower() in IMAGE_EXTS else p.name for p in paths]
     if len(set(names)) != len(names): raise ValueError("two inputs would write the same output name; rename one")
     batches = [read_input(p, shape, resize) for p in paths]        # everything is checked before anything is written
+    g = torch.Generator().manual_seed(seed)
+    results = []
+    for p, x in zip(tqdm(paths, desc='purify', disable=not progress), batches):
+        with torch.no_grad(): y = torch.cat([purifier(x[i:i + batch_size], generator=g) for i in range(0, len(x), batch_size)])
+        results.append((p, y.clamp(0, 1)))
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix='.purify-', dir=out))
     written = []
-    try:
-        g = torch.Generator().manual_seed(seed)
-        for p, x in zip(tqdm(paths, desc='purify', disable=not progress), batches):
-            with torch.no_grad(): y = torch.cat([purifier(x[i:i + batch_size], generator=g) for i in range(0, len(x), batch_size)]).clamp(0, 1)
-            ext = p.suffix.lower()
-            if ext in IMAGE_EXTS:
-                from PIL import Image
-                arr = (y[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-                dst = tmp/(p.stem + '.png'); Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr).save(dst)
-            elif ext == '.pt': dst = tmp/p.name; torch.save(y, dst)
-            else: dst = tmp/p.name; np.save(dst, y.numpy())
-            written.append(dst)
-        final = []
-        for f in written: os.replace(f, out/f.name); final.append(out/f.name)
-        return final
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    for p, y in results:                                           # every result is made before anything is written
+        buf, ext = io.BytesIO(), p.suffix.lower()
+        if ext in IMAGE_EXTS:
+            from PIL import Image
+            arr = (y[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr).save(buf, format='PNG')
+            name = p.stem + '.png'
+        else:
+            torch.save(y, buf) if ext == '.pt' else np.save(buf, y.numpy())
+            name = p.name
+        written.append(write_atomic(out/name, buf.getvalue()))
+    return written
 
 # %% ../nbs/08_demo.ipynb #370bb5ae
 def explorer_run(emb, index:int=0, eps:float=0.1, scale:float=0.183, window:tuple=(0.1, 0.79), split:str='pixel', K:int=25, seed:int=0):
@@ -179,11 +175,12 @@ def explorer_run(emb, index:int=0, eps:float=0.1, scale:float=0.183, window:tupl
     from mimicdiffusion.data import FMNIST_CLASSES
     x, y = emb.data.tensors([index])
     x_adv = pgd_eot(emb.classifier, x, y, eps, steps=20, generator=torch.Generator().manual_seed(seed)).x_adv
-    pur = MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps, scale=scale, window=tuple(window), split=split); pur.record = True
+    pur = MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps, scale=scale, window=tuple(window), split=split)
     outs, traces = {}, {}
     for name, xin in (('clean', x), ('adversarial', x_adv)):
-        with torch.no_grad(): outs[name] = pur(xin, seed=seed)
-        traces[name] = pur.last_guidance.long_range_fraction()
+        trace = LongRangeTrace(pur.cfg, pur.sched.T)
+        with torch.no_grad(): outs[name] = pur(xin, seed=seed, callback=trace)
+        traces[name] = trace.long_range_fraction()
     ims = [('input', x), ('adversarial', x_adv), ('purified adversarial', outs['adversarial'])]
     with torch.no_grad(): preds = {k: emb.classifier(v).softmax(1)[0] for k, v in ims}
     fig, axs = plt.subplots(1, 4, figsize=(9, 2.4), gridspec_kw=dict(width_ratios=[1, 1, 1, 1.8]))

@@ -5,16 +5,18 @@
 # %% ../nbs/01_diffusion.ipynb #0f27ee27
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from .core import randn_like
 
 # %% auto #0
 __all__ = ['Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model', 'check_images', 'q_sample', 'predict_x0',
-           'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo', 'sample',
-           'make_generator', 'Purifier', 'DiffPure']
+           'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo', 'Guidance',
+           'sample', 'make_generator', 'Purifier', 'DiffPure']
 
 # %% ../nbs/01_diffusion.ipynb #671ed111
 class Schedule(nn.Module):
@@ -140,32 +142,25 @@ def strided_timesteps(K:int, # number of sampler steps (network evaluations)
 @dataclass
 class StepInfo:
     "What a guidance hook sees at one sampler step (`replay`: a checkpointed step recomputed during backward)."
-    k:int; t:int; s:int; x:Tensor; eps:Tensor; x0_hat:Tensor; abar_t:Tensor; abar_s:Tensor; denoiser:Callable = None; replay:bool = False
+    k:int # step index, 0..K-1
+    t:int # current timestep
+    s:int # target timestep (-1: the clean image)
+    x:Tensor # (B,C,H,W) x_t
+    eps:Tensor # (B,C,H,W) predicted noise at (x_t, t)
+    x0_hat:Tensor # (B,C,H,W) denoised estimate
+    abar_t:Tensor # abar at t (0-d)
+    abar_s:Tensor # abar at s (0-d)
+    denoiser:Callable = None # the eps-model, for hooks that differentiate through it
+    replay:bool = False # True while a checkpointed step is recomputed in backward
+    x_ref:Optional[Tensor] = None # (B,C,H,W) the reference image given to `sample`, model units
+
+class Guidance:
+    "The guidance protocol: `hook(info) -> Tensor | None`, the correction subtracted from x_s (any callable works as a hook)."
+    needs_autograd:bool = False   # True: the hook differentiates internally, so `sample` must not use inference mode
+    def __call__(self, info:StepInfo)->Optional[Tensor]: raise NotImplementedError
 
 
 # %% ../nbs/01_diffusion.ipynb #49e6b8b8
-class _StepCheckpoint(torch.autograd.Function):
-    "One sampler step, run without a graph in forward and recomputed in backward; gradients for x_t and the hook's reference."
-    @staticmethod
-    def forward(ctx, run, k, x, ref, z):
-        ctx.run, ctx.k = run, k
-        ctx.save_for_backward(x, ref)   # not z: the noise term is a constant of the step, its gradient needs no recomputation
-        return run(x.detach(), k, None if ref is None else ref.detach(), False, z)
-    @staticmethod
-    def backward(ctx, g):
-        x, ref = ctx.saved_tensors
-        need_x, need_ref = ctx.needs_input_grad[2], ref is not None and ctx.needs_input_grad[3]
-        with torch.enable_grad():
-            xd = x.detach().requires_grad_(need_x)
-            rd = None if ref is None else ref.detach().requires_grad_(need_ref)
-            out = ctx.run(xd, ctx.k, rd, True)
-            ins = [t for t, need in ((xd, need_x), (rd, need_ref)) if need]
-            grads = list(torch.autograd.grad(out, ins, g, allow_unused=True)) if ins and out.requires_grad else [None] * len(ins)
-        gx = grads.pop(0) if need_x else None
-        return None, None, gx, grads.pop(0) if need_ref else None, None
-
-
-# %% ../nbs/01_diffusion.ipynb #c27bf5e3
 def _rng_state(generator, device):
     "The state `generator` (or, when None, the global RNG of the CPU and of `device`) is in."
     if generator is not None: return generator.get_state()
@@ -176,12 +171,70 @@ def _set_rng_state(generator, device, state):
     torch.set_rng_state(state[0])
     if state[1] is not None: torch.cuda.set_rng_state(state[1], device)
 
+@contextmanager
+def _rng_rewound(generator, device, state):
+    "Run the block with the RNG at `state` (None: as it is), then put the RNG back where it was."
+    if state is None:
+        yield
+        return
+    now = _rng_state(generator, device)
+    _set_rng_state(generator, device, state)
+    try: yield
+    finally: _set_rng_state(generator, device, now)
+
+class _Step:
+    "Step k of one sampler run as a function of (x_t, x_ref): the DDIM/DDPM step minus the guidance correction."
+    def __init__(self, denoiser, steps, sched, eta, guidance, generator, clip_x0, x):
+        self.denoiser, self.steps, self.eta, self.clip_x0 = denoiser, steps, eta, clip_x0
+        self.guidance, self.generator = guidance, generator
+        self.abar_t = sched.abar_at(torch.tensor([t for t, _ in steps])).to(x.device, x.dtype)
+        self.abar_s = sched.abar_at(torch.tensor([s for _, s in steps])).to(x.device, x.dtype)
+        self.t = torch.tensor([t for t, _ in steps], device=x.device)
+        self.info = None   # the StepInfo of the last step run forward (not replayed), for the callback
+    def __call__(self, k:int, x:Tensor, x_ref:Optional[Tensor], z:Optional[Tensor]=None, replay:bool=False)->Tensor:
+        "x_s of step k; a replay (the recomputation for backward) leaves out the noise term."
+        t, s = self.steps[k]
+        eps = self.denoiser(x, self.t[k].expand(x.shape[0]))
+        a_t, a_s = self.abar_t[k], self.abar_s[k]
+        if replay: x_s, x0_hat = ddim_mean(x, eps, a_t, a_s, self.eta, self.clip_x0)
+        else: x_s, x0_hat = ddim_step(x, eps, a_t, a_s, self.eta, z, self.clip_x0)
+        info = StepInfo(k, t, s, x, eps, x0_hat, a_t, a_s, self.denoiser, replay, x_ref)
+        if not replay: self.info = info
+        g = None if self.guidance is None else self.guidance(info)
+        return x_s if g is None else x_s - g
+
+class _StepCheckpoint(torch.autograd.Function):
+    "One sampler step, run without a graph in forward and recomputed in backward from the same RNG state."
+    @staticmethod
+    def forward(ctx, step, k, x, x_ref, z):
+        ctx.step, ctx.k = step, k
+        # a hook may draw noise: keep the RNG state, so the recomputation sees the same draws
+        ctx.rng = None if step.guidance is None else _rng_state(step.generator, x.device)
+        ctx.save_for_backward(x, x_ref)   # not z: the noise term is a constant of the step
+        return step(k, x.detach(), None if x_ref is None else x_ref.detach(), z)
+    @staticmethod
+    def backward(ctx, g):
+        x, x_ref = ctx.saved_tensors
+        need_x, need_ref = ctx.needs_input_grad[2], x_ref is not None and ctx.needs_input_grad[3]
+        with torch.enable_grad(), _rng_rewound(ctx.step.generator, x.device, ctx.rng):
+            xd = x.detach().requires_grad_(need_x)
+            rd = None if x_ref is None else x_ref.detach().requires_grad_(need_ref)
+            out = ctx.step(ctx.k, xd, rd, replay=True)
+            ins = [t for t, need in ((xd, need_x), (rd, need_ref)) if need]
+            if ins and out.requires_grad: grads = list(torch.autograd.grad(out, ins, g, allow_unused=True))
+            else: grads = [None] * len(ins)
+        gx = grads.pop(0) if need_x else None
+        return None, None, gx, grads.pop(0) if need_ref else None, None
+
+
+# %% ../nbs/01_diffusion.ipynb #c27bf5e3
 def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, t (B,) long) -> eps
            x:Tensor, # (B,C,H,W) starting point x_{t_start}
            steps:Sequence[tuple[int,int]], # (t, s) pairs, e.g. from `strided_timesteps`
            sched:Schedule,
            eta:float=1., # 0: DDIM, 1: DDPM
-           guidance:Optional[Callable]=None, # hook(StepInfo) -> Tensor | None, subtracted from x_s; its tensor input as `.x_ref`
+           guidance:Optional[Callable]=None, # hook(StepInfo) -> Tensor | None, subtracted from x_s (see `Guidance`)
+           x_ref:Optional[Tensor]=None, # (B,C,H,W) the reference the hook reads as `info.x_ref`; gradients reach it
            generator:Optional[torch.Generator]=None, # injectable randomness (on x's device); hooks draw from it too
            grad_checkpoint:bool=False, # recompute each step in backward: memory flat in len(steps)
            clip_x0:bool=False, # clamp x0_hat to [-1,1] inside each step
@@ -189,45 +242,22 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
            callback:Optional[Callable]=None, # called as callback(StepInfo, x_s) after every step (tracing, plots)
           )->Tensor:
     "Run the reverse process over `steps` from `x`; returns x at the last target timestep."
-    ref = getattr(guidance, 'x_ref', None)
-    ref = ref if isinstance(ref, Tensor) and ref.requires_grad else None
-    # a graph is needed when the start or the guidance's reference (MimicDiffusion starts from noise) requires grad
-    grad = torch.is_grad_enabled() and (x.requires_grad or ref is not None or getattr(guidance, 'requires_grad', False))
-    ckpt = grad and grad_checkpoint
-    if ckpt and ref is None and getattr(guidance, 'requires_grad', False):
-        raise ValueError("grad_checkpoint: the guidance hook requires grad but exposes no tensor `x_ref` that does; "
-                         "the checkpoint would lose its gradient")
-    abar_ts = sched.abar_at(torch.tensor([t for t, _ in steps])).to(x.device, x.dtype)
-    abar_ss = sched.abar_at(torch.tensor([s for _, s in steps])).to(x.device, x.dtype)
-    tvec = torch.tensor([t for t, _ in steps], device=x.device)
-    B, states, last = x.shape[0], [None] * len(steps), [None]
-    def run(x, k, r=None, replay=False, z=None):
-        "Step k; `r` stands in for the hook's reference; a replay (recomputation for backward) leaves out the noise term."
-        t, s = steps[k]
-        swap, rewind = r is not None, replay and states[k] is not None
-        if swap: old_ref, guidance.x_ref = guidance.x_ref, r
-        if rewind: now = _rng_state(generator, x.device); _set_rng_state(generator, x.device, states[k])
-        try:
-            eps = denoiser(x, tvec[k].expand(B))
-            x_s, x0_hat = (ddim_mean(x, eps, abar_ts[k], abar_ss[k], eta, clip_x0) if replay else
-                           ddim_step(x, eps, abar_ts[k], abar_ss[k], eta, z, clip_x0))
-            info = StepInfo(k, t, s, x, eps, x0_hat, abar_ts[k], abar_ss[k], denoiser, replay)
-            g = guidance(info) if guidance is not None else None
-        finally:
-            if swap: guidance.x_ref = old_ref
-            if rewind: _set_rng_state(generator, x.device, now)
-        if not replay: last[0] = info
-        return x_s if g is None else x_s - g
-    # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally (`needs_autograd`)
-    with torch.enable_grad() if grad else torch.no_grad() if getattr(guidance, 'needs_autograd', False) else torch.inference_mode():
+    step = _Step(denoiser, steps, sched, eta, guidance, generator, clip_x0, x)
+    # a graph is needed when the start or the reference (MimicDiffusion starts from noise) requires grad
+    grad = torch.is_grad_enabled() and (x.requires_grad or (x_ref is not None and x_ref.requires_grad))
+    # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally
+    autograd_hook = getattr(guidance, 'needs_autograd', False)
+    with torch.enable_grad() if grad else torch.no_grad() if autograd_hook else torch.inference_mode():
         for k in tqdm(range(len(steps)), disable=not progress, desc='sampling', leave=False):
-            z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) if eta > 0 else None
-            if ckpt:
-                if guidance is not None: states[k] = _rng_state(generator, x.device)
-                x = _StepCheckpoint.apply(run, k, x, ref, z)
-            else: x = run(x, k, z=z)
-            if callback is not None: callback(last[0], x)
-    return x if grad or not x.is_inference() else x.clone()   # a normal tensor: callers may use it with autograd
+            # the noise z of the ancestral step, drawn before the step (DDIM: none)
+            z = randn_like(x, generator) if eta > 0 else None
+            # x_t -> x_s: the DDIM/DDPM step minus the guidance; checkpointed, it is recomputed in backward
+            if grad and grad_checkpoint: x = _StepCheckpoint.apply(step, k, x, x_ref, z)
+            else: x = step(k, x, x_ref, z)
+            # tracing sees every step once, with its StepInfo and x_s
+            if callback is not None: callback(step.info, x)
+    # without a graph, x may be an inference tensor: return a normal one, usable with autograd afterwards
+    return x if grad or not x.is_inference() else x.clone()
 
 
 # %% ../nbs/01_diffusion.ipynb #1268f53d
@@ -239,20 +269,26 @@ def make_generator(x:Tensor, generator=None, seed:Optional[int]=None)->Optional[
     return None if seed is None else torch.Generator(device=x.device).manual_seed(int(seed))
 
 class Purifier(nn.Module):
-    "Base class: images in [0,1] (B,C,H,W) -> purified images in [0,1]; subclasses implement `purify` in [-1,1]."
+    "Base class: images in [0,1] (B,C,H,W) -> purified images in [0,1]; subclasses implement `run_sampler` in [-1,1]."
     clamp_output = True   # a compatibility preset may switch the final clamp off
     def __init__(self, denoiser:Callable, sched:Schedule, image_shape:Optional[tuple]=None):
         super().__init__()
         self.denoiser, self.sched, self.image_shape = denoiser, sched, image_shape
         if isinstance(denoiser, nn.Module): denoiser.requires_grad_(False)
-    def purify(self, x:Tensor, generator=None, grad_checkpoint=False, progress=False)->Tensor: raise NotImplementedError
+    def run_sampler(self, x:Tensor, # (B,C,H,W) images in model units [-1,1]
+                    generator=None, grad_checkpoint=False, progress=False, callback=None)->Tensor:
+        "The purified images in model units; what a subclass implements."
+        raise NotImplementedError
     def forward(self, x:Tensor, # (B,C,H,W) images in [0,1]
                 generator:Optional[torch.Generator]=None, seed:Optional[int]=None,
-                grad_checkpoint:bool=False, progress:bool=False)->Tensor:
+                grad_checkpoint:bool=False, progress:bool=False,
+                callback:Optional[Callable]=None, # `sample`'s callback(StepInfo, x_s), e.g. to trace the guidance
+               )->Tensor:
         check_images(x)
         if self.image_shape is not None and tuple(x.shape[1:]) != tuple(self.image_shape):
-            raise ValueError(f"this purifier's model expects images of shape (B,{','.join(map(str, self.image_shape))}), got {tuple(x.shape)}")
-        out = self.purify(to_model(x), make_generator(x, generator, seed), grad_checkpoint, progress)
+            shape = ','.join(map(str, self.image_shape))
+            raise ValueError(f"this purifier's model expects images of shape (B,{shape}), got {tuple(x.shape)}")
+        out = self.run_sampler(to_model(x), make_generator(x, generator, seed), grad_checkpoint, progress, callback)
         out = from_model(out)
         return out.clamp(0, 1) if self.clamp_output else out
 
@@ -267,9 +303,11 @@ class DiffPure(Purifier):
         if not 0 <= t_star < sched.T: raise ValueError(f"t_star must be in 0..{sched.T-1}, got {t_star}")
         self.t_star, self.eta, self.clip_x0 = t_star, eta, clip_x0
         self.steps = strided_timesteps(K or t_star + 1, t_star)
-    def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
-        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        xt = q_sample(x, self.sched.abar_at(self.t_star), noise)
-        return sample(self.denoiser, xt, self.steps, self.sched, self.eta, generator=generator,
-                      grad_checkpoint=grad_checkpoint, clip_x0=self.clip_x0, progress=progress)
+    def guidance(self, generator:Optional[torch.Generator])->Optional[Callable]:
+        "The guidance hook of one run: none for DiffPure (GDMP overrides this)."
+        return None
+    def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
+        xt = q_sample(x, self.sched.abar_at(self.t_star), randn_like(x, generator))   # the input, diffused to t*
+        return sample(self.denoiser, xt, self.steps, self.sched, self.eta, self.guidance(generator), x, generator,
+                      grad_checkpoint, self.clip_x0, progress, callback)
     def extra_repr(self): return f"t_star={self.t_star}, K={len(self.steps)}, eta={self.eta}"

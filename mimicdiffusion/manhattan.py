@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Callable, Optional
 import torch
 from torch import Tensor
-from .diffusion import Purifier, Schedule, StepInfo, predict_x0, q_sample, sample, strided_timesteps, _bcast
+from .core import check_choice, randn_like
+from .diffusion import DiffPure, Guidance, Schedule, StepInfo, predict_x0, q_sample, _bcast
 
 # %% auto #0
 __all__ = ['ENERGIES', 'SIGN_GRADS', 'l1_energy', 'l2_energy', 'get_energy', 'energy_grad', 'NoisedL2Guidance', 'GDMP',
@@ -27,8 +28,7 @@ ENERGIES = {'l1': l1_energy, 'l2': l2_energy}
 
 def get_energy(name:str)->Callable:
     "Look up an energy by name ('l1' or 'l2')."
-    if name not in ENERGIES: raise ValueError(f"unknown energy {name!r}; expected one of {sorted(ENERGIES)}")
-    return ENERGIES[name]
+    return ENERGIES[check_choice(name, ENERGIES, 'energy')]
 
 def energy_grad(name:str, # 'l1' or 'l2'
                 x:Tensor, # (B,C,H,W) x_t
@@ -48,32 +48,26 @@ def energy_grad(name:str, # 'l1' or 'l2'
         return torch.autograd.grad(E, xg, create_graph=x.requires_grad or x_ref.requires_grad)[0]
 
 # %% ../nbs/02_manhattan.ipynb #8e408773
-class NoisedL2Guidance:
+class NoisedL2Guidance(Guidance):
     "GDMP guidance: g = scale * (1 - abar_t/abar_s) * (x_t - x_ref_t), x_ref noised afresh to each step's level."
-    def __init__(self, x_ref:Tensor, # (B,C,H,W) reference (the input image) in model units
-                 scale:float=5., # per-pixel pull, in units of the step variance; scale * Sigma must stay < 1
-                 generator:Optional[torch.Generator]=None):
-        self.x_ref, self.scale, self.generator = x_ref, scale, generator
+    def __init__(self, scale:float=5., # per-pixel pull, in units of the step variance; scale * Sigma must stay < 1
+                 generator:Optional[torch.Generator]=None): # the sampler's generator: the reference's noise comes from it
+        self.scale, self.generator = scale, generator
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if self.scale == 0: return None   # no guidance and no noise drawn: the unguided sampler, draw for draw
-        n = torch.randn(info.x.shape, generator=self.generator, device=info.x.device, dtype=info.x.dtype)
-        ref_t = q_sample(self.x_ref, info.abar_t, n)
+        ref_t = q_sample(info.x_ref, info.abar_t, randn_like(info.x, self.generator))
         var = 1 - info.abar_t / info.abar_s
         return self.scale * var * (info.x - ref_t)
 
 # %% ../nbs/02_manhattan.ipynb #e2b4139f
-class GDMP(Purifier):
-    "GDMP: diffuse the input to t*, then denoise with L2 guidance toward the noised input."
-    def __init__(self, denoiser:Callable, sched:Schedule, t_star:int=100, K:Optional[int]=None, scale:float=5., eta:float=1.,
-                 clip_x0:bool=True, image_shape:Optional[tuple]=None):
-        super().__init__(denoiser, sched, image_shape)
-        if not 0 <= t_star < sched.T: raise ValueError(f"t_star must be in 0..{sched.T-1}, got {t_star}")
-        self.t_star, self.scale, self.eta, self.clip_x0 = t_star, scale, eta, clip_x0
-        self.steps = strided_timesteps(K or t_star + 1, t_star)
-    def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
-        xt = q_sample(x, self.sched.abar_at(self.t_star), torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype))
-        return sample(self.denoiser, xt, self.steps, self.sched, self.eta, NoisedL2Guidance(x, self.scale, generator), generator,
-                      grad_checkpoint, self.clip_x0, progress)
+class GDMP(DiffPure):
+    "GDMP: DiffPure's start (the input diffused to t*), then denoising with L2 guidance toward the noised input."
+    def __init__(self, denoiser:Callable, sched:Schedule, t_star:int=100, K:Optional[int]=None,
+                 scale:float=5., # the guidance's pull (`NoisedL2Guidance`)
+                 eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None):
+        super().__init__(denoiser, sched, t_star, K, eta, clip_x0, image_shape)
+        self.scale = scale
+    def guidance(self, generator): return NoisedL2Guidance(self.scale, generator)
     def extra_repr(self): return f"t_star={self.t_star}, K={len(self.steps)}, scale={self.scale}"
 
 # %% ../nbs/02_manhattan.ipynb #e5fef2f2
@@ -96,6 +90,6 @@ def surrogate_sign(d:Tensor, # any shape
                    tau:float=0.05, # temperature of the tanh surrogate, in model units
                   )->Tensor:
     "sign(d) in the forward pass; a differentiable surrogate of its derivative in the backward pass."
-    if mode not in SIGN_GRADS: raise ValueError(f"unknown sign gradient {mode!r}; expected one of {SIGN_GRADS}")
+    check_choice(mode, SIGN_GRADS, 'sign gradient')
     if not (torch.is_grad_enabled() and d.requires_grad): return torch.sign(d)
     return _SurrogateSign.apply(d, mode, tau)

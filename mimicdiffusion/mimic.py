@@ -9,13 +9,14 @@ from dataclasses import dataclass, asdict, replace
 from typing import Callable, Optional
 import torch
 from torch import Tensor
-from .diffusion import Purifier, Schedule, StepInfo, sample, strided_timesteps, predict_x0
+from .core import check_choice, randn_like
+from .diffusion import Guidance, Purifier, Schedule, StepInfo, sample, strided_timesteps
 from .manhattan import surrogate_sign, energy_grad, SIGN_GRADS
 from .split import long_range_mask, budget_to_model, SPLIT_RULES
 from .superres import Downsample, sr_grad
 
 # %% auto #0
-__all__ = ['PRESETS', 'MimicConfig', 'preset', 'MimicGuidance', 'MimicDiffusion']
+__all__ = ['PRESETS', 'MimicConfig', 'preset', 'MimicGuidance', 'LongRangeTrace', 'MimicDiffusion']
 
 # %% ../nbs/05_sampling.ipynb #625909fc
 @dataclass(frozen=True)
@@ -39,18 +40,28 @@ class MimicConfig:
     sign_grad:str='ste'            # backward surrogate of sign: 'ste', 'tanh' or 'zero'
     tau:float=0.05                 # temperature of the tanh surrogate
     def __post_init__(self):
-        checks = [(self.split in SPLIT_RULES, f"split must be one of {SPLIT_RULES}"), (self.sr_mode in ('bicubic', 'nearest', 'off'), "sr_mode must be 'bicubic', 'nearest' or 'off'"),
-                  (self.energy in ('l1', 'l2'), "energy must be 'l1' or 'l2'"), (self.scale_mode in ('pixel', 'reference'), "scale_mode must be 'pixel' or 'reference'"),
-                  (self.sign_grad in SIGN_GRADS, f"sign_grad must be one of {SIGN_GRADS}"), (self.K >= 1, "K must be >= 1"), (self.scale >= 0, "scale must be >= 0"),
-                  (len(self.window) == 2 and 0 <= self.window[0] <= self.window[1] <= 1, "window must be (lo, hi) with 0 <= lo <= hi <= 1")]
+        lo_hi = len(self.window) == 2 and 0 <= self.window[0] <= self.window[1] <= 1
+        checks = [(self.split in SPLIT_RULES, f"split must be one of {SPLIT_RULES}"),
+                  (self.sr_mode in ('bicubic', 'nearest', 'off'), "sr_mode must be 'bicubic', 'nearest' or 'off'"),
+                  (self.energy in ('l1', 'l2'), "energy must be 'l1' or 'l2'"),
+                  (self.scale_mode in ('pixel', 'reference'), "scale_mode must be 'pixel' or 'reference'"),
+                  (self.sign_grad in SIGN_GRADS, f"sign_grad must be one of {SIGN_GRADS}"),
+                  (self.K >= 1, "K must be >= 1"),
+                  (self.scale >= 0, "scale must be >= 0"),
+                  (lo_hi, "window must be (lo, hi) with 0 <= lo <= hi <= 1")]
         for ok, msg in checks:
             if not ok: raise ValueError(f"MimicConfig: {msg}")
     @property
     def threshold(self)->float: return self.phi if self.phi is not None else budget_to_model(self.eps)
-    def guided(self, t:int, T:int=1000)->bool: return self.window[0] * T <= t <= self.window[1] * T   # t inside the guidance window
+    def guided(self, t:int, T:int=1000)->bool:
+        "Whether timestep `t` lies in the guidance window."
+        return self.window[0] * T <= t <= self.window[1] * T
     def to_json(self)->str: return json.dumps(asdict(self))
     @classmethod
-    def from_json(cls, s:str): d = json.loads(s); d['window'] = tuple(d['window']); return cls(**d)
+    def from_json(cls, s:str):
+        d = json.loads(s)
+        d['window'] = tuple(d['window'])
+        return cls(**d)
 
 PRESETS = {
     'paper': MimicConfig(),
@@ -59,38 +70,48 @@ PRESETS = {
 
 def preset(name:str, **overrides)->MimicConfig:
     "A named preset ('paper', 'reference_code'), with fields overridden by keyword."
-    if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; expected one of {sorted(PRESETS)}")
-    return replace(PRESETS[name], **overrides)
+    return replace(PRESETS[check_choice(name, PRESETS, 'preset')], **overrides)
 
 # %% ../nbs/05_sampling.ipynb #801f286f
-class MimicGuidance:
-    "The MimicDiffusion guidance hook for `sample`: Manhattan term on long-range pixels, super-resolution term on short-range ones."
-    def __init__(self, x_ref:Tensor, # (B,C,H,W) the input image in model units
-                 cfg:MimicConfig, T:int=1000, record:bool=False):
-        self.x_ref, self.cfg, self.record, self.trace, self.T = x_ref, cfg, record, [], T
+class MimicGuidance(Guidance):
+    "MimicDiffusion's hook for `sample`: Manhattan term on long-range pixels, super-resolution term on short-range ones."
+    def __init__(self, cfg:MimicConfig, T:int=1000):
+        self.cfg, self.T = cfg, T
         self.D = Downsample(cfg.sr_factor, 'bicubic') if cfg.sr_mode == 'bicubic' else None
-        if self.D is not None and (x_ref.shape[-1] % cfg.sr_factor or x_ref.shape[-2] % cfg.sr_factor):
-            raise ValueError(f"sr_factor {cfg.sr_factor} does not divide the image size {x_ref.shape[-2]}x{x_ref.shape[-1]}")
-        B, C, H, W = x_ref.shape
-        self.rho = cfg.scale if cfg.scale_mode == 'pixel' else cfg.ref_rho / (B * H * W)
     @property
-    def requires_grad(self)->bool: return self.x_ref.requires_grad   # tells `sample` to build a graph back to the input
-    @property
-    def needs_autograd(self)->bool: return self.cfg.exact_guidance   # differentiates through the network: `sample` must not use inference mode
+    def needs_autograd(self)->bool: return self.cfg.exact_guidance   # differentiates through the network
     def active(self, t:int)->bool: return self.cfg.guided(t, self.T)
+    def check(self, x_ref:Tensor): # (B,C,H,W) the input image in model units
+        "`x_ref` when the super-resolution factor divides its size; otherwise a ValueError."
+        H, W = x_ref.shape[-2:]
+        if self.D is not None and (H % self.cfg.sr_factor or W % self.cfg.sr_factor):
+            raise ValueError(f"sr_factor {self.cfg.sr_factor} does not divide the image size {H}x{W}")
+        return x_ref
+    def step_size(self, x_ref:Tensor)->float:
+        "rho: the per-pixel step, or with scale_mode='reference' the reference code's ref_rho/(B*H*W)."
+        B, C, H, W = x_ref.shape
+        return self.cfg.scale if self.cfg.scale_mode == 'pixel' else self.cfg.ref_rho / (B * H * W)
     def __call__(self, info:StepInfo)->Optional[Tensor]:
         if not self.active(info.t) or self.cfg.scale == 0: return None
-        c, d = self.cfg, info.x0_hat - self.x_ref
+        c, d, rho = self.cfg, info.x0_hat - info.x_ref, self.step_size(info.x_ref)
         if c.exact_guidance:   # gradient of the long-range energy through the network, scaled to per-pixel units
-            g_long = energy_grad(c.energy, info.x, info.eps, info.abar_t, self.x_ref, exact=True, denoiser=info.denoiser,
-                                 t=torch.full((info.x.shape[0],), info.t, device=info.x.device)) * info.abar_t.sqrt()
+            t = torch.full((info.x.shape[0],), info.t, device=info.x.device)
+            g_long = energy_grad(c.energy, info.x, info.eps, info.abar_t, info.x_ref, exact=True, denoiser=info.denoiser, t=t)
+            g_long = g_long * info.abar_t.sqrt()
         else: g_long = surrogate_sign(d, c.sign_grad, c.tau) if c.energy == 'l1' else d
-        if c.sr_mode == 'off': return self.rho * g_long
+        if c.sr_mode == 'off': return rho * g_long
         g_short = g_long if c.sr_mode == 'nearest' else sr_grad(d, self.D, c.sign_grad, c.tau)
-        if c.split == 'off': return self.rho * (g_long + g_short)
+        if c.split == 'off': return rho * (g_long + g_short)
         m = long_range_mask(d.detach(), c.threshold, c.split)
-        if self.record and not info.replay: self.trace.append((info.t, m.mean()))
-        return self.rho * (m * g_long + (1 - m) * g_short)
+        return rho * (m * g_long + (1 - m) * g_short)
+
+class LongRangeTrace:
+    "A `sample` callback: (t, fraction of long-range pixels) at every step where `MimicGuidance(cfg)` splits the pixels."
+    def __init__(self, cfg:MimicConfig, T:int=1000): self.cfg, self.T, self.trace = cfg, T, []
+    def __call__(self, info:StepInfo, x_s:Tensor):
+        c = self.cfg
+        if c.scale == 0 or c.sr_mode == 'off' or c.split == 'off' or not c.guided(info.t, self.T): return
+        self.trace.append((info.t, long_range_mask((info.x0_hat - info.x_ref).detach(), c.threshold, c.split).mean()))
     def long_range_fraction(self)->list[tuple[int, float]]:
         "(t, fraction of long-range pixels) for every guided step recorded."
         return [(t, float(f)) for t, f in self.trace]
@@ -98,19 +119,23 @@ class MimicGuidance:
 # %% ../nbs/05_sampling.ipynb #be62434c
 class MimicDiffusion(Purifier):
     "MimicDiffusion: sample from pure noise, guided toward the input by Manhattan and super-resolution terms."
-    def __init__(self, denoiser:Callable, sched:Schedule, cfg:MimicConfig|str='paper', image_shape:Optional[tuple]=None, **overrides):
+    def __init__(self, denoiser:Callable, sched:Schedule,
+                 cfg:MimicConfig|str='paper', # a config, or the name of a preset
+                 image_shape:Optional[tuple]=None,
+                 **overrides): # MimicConfig fields over `cfg`
         super().__init__(denoiser, sched, image_shape)
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
         self.steps = strided_timesteps(cfg.K, sched.T - 1)
-        if cfg.scale > 0 and not any(cfg.guided(t, sched.T) for t, _ in self.steps):   # the output would not depend on the input at all
-            ts = [t for t, _ in self.steps]
-            raise ValueError(f"none of the K={cfg.K} sampler steps (timesteps {ts[:8]}{'...' if len(ts) > 8 else ''}) lies in the guidance window "
-                             f"{cfg.window} (timesteps {cfg.window[0] * sched.T:g}..{cfg.window[1] * sched.T:g}): the purification would ignore its input; use more steps or widen the window")
-        self.record, self.last_guidance = False, None   # set record=True to keep the last run's guidance hook (its trace)
-    def purify(self, x, generator=None, grad_checkpoint=False, progress=False):
-        guide = MimicGuidance(x, self.cfg, self.sched.T, self.record)
-        if self.record: self.last_guidance = guide
-        xT = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        return sample(self.denoiser, xT, self.steps, self.sched, self.cfg.eta, guide, generator, grad_checkpoint, self.cfg.clip_x0, progress)
+        ts = [t for t, _ in self.steps]
+        if cfg.scale > 0 and not any(cfg.guided(t, sched.T) for t in ts):   # the output would ignore the input
+            lo, hi = cfg.window[0] * sched.T, cfg.window[1] * sched.T
+            raise ValueError(f"none of the K={cfg.K} sampler steps (timesteps {ts[:8]}{'...' if len(ts) > 8 else ''}) "
+                             f"lies in the guidance window {cfg.window} (timesteps {lo:g}..{hi:g}): the purification "
+                             "would ignore its input; use more steps or widen the window")
+    def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
+        guide = MimicGuidance(self.cfg, self.sched.T)
+        xT = randn_like(guide.check(x), generator)   # pure noise: the input enters through the guidance only
+        return sample(self.denoiser, xT, self.steps, self.sched, self.cfg.eta, guide, x, generator, grad_checkpoint,
+                      self.cfg.clip_x0, progress, callback)
     def extra_repr(self): return self.cfg.to_json()

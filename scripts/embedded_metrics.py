@@ -16,7 +16,8 @@ import torch
 from tqdm.auto import tqdm
 from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist, ASSETS
-from mimicdiffusion.diffusion import DiffPure, sample, strided_timesteps, from_model
+from mimicdiffusion.diffusion import sample, strided_timesteps, from_model
+from mimicdiffusion.purifiers import make_purifier
 from mimicdiffusion.evaluation import wilson, paired_difference
 
 def _done(path):
@@ -43,7 +44,7 @@ def diffpure_accuracy(emb, work, t_star, n, batch, K=100):
     path = work/f'diffpure_t{t_star}.jsonl'
     done = _done(path); start = sum(len(r['idx']) for r in done)
     ds = fashion_mnist('test'); order = np.random.default_rng(0).permutation(len(ds))
-    pur = DiffPure(emb.denoiser, emb.sched, t_star=t_star, K=K)
+    pur = make_purifier('diffpure', emb.denoiser, emb.sched, t_star=t_star, K=K)
     for b in tqdm(range(start, n, batch), desc=f'DiffPure t*={t_star}'):
         idx = order[b:min(n, b + batch)]
         x, y = ds.tensors(idx)
