@@ -18,7 +18,7 @@ from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist
 from mimicdiffusion.purifiers import make_purifier
 from mimicdiffusion.attacks import pgd_eot
-from mimicdiffusion.evaluation import wilson
+from mimicdiffusion.stats import wilson
 
 def defenses(emb, eps):
     "name -> (constructor, NFE per image, transfer attack: True (also), False (no) or 'only' (no clean run: the ablations))."

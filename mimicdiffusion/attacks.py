@@ -13,7 +13,7 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
-from .core import check_choice
+from .core import check_choice, randn_like
 from .diffusion import Purifier, check_images
 
 # %% auto #0
@@ -164,7 +164,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
     if not random_start: x_adv = x.clone()
     elif norm == 'Linf': x_adv = project(x + (torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) * 2 - 1) * eps, x, eps, norm)
     else:
-        d = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        d = randn_like(x, generator)
         r = torch.rand(B, generator=generator, device=x.device, dtype=x.dtype).reshape(-1, *[1] * (x.ndim - 1))
         x_adv = project(x + d / _l2(d) * eps * r, x, eps, norm)
     best, best_wrong, best_loss = x_adv.clone(), x.new_full((B,), -1.), x.new_full((B,), -math.inf)
@@ -199,11 +199,7 @@ def _run_logged(fn:Callable, device:torch.device, logger_name:str='auto-attack')
     finally: lg.removeHandler(h); lg.setLevel(level); lg.propagate = propagate
     return out, [r.getMessage() for r in h.records if r.levelno >= logging.WARNING], [f"{r.levelname}: {r.getMessage()}" for r in h.records]
 
-def apgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is attacked through `attack_model()`
-             x:Tensor, # (B,C,H,W) clean images in [0,1]
-             y:Tensor, # (B,) labels
-             eps:float, # budget in [0,1] pixel units
-             norm:str='Linf', # 'Linf' or 'L2'
+def apgd_eot(model:nn.Module, x:Tensor, y:Tensor, eps:float, norm:str='Linf', # as in `pgd_eot`
              steps:int=100, # APGD iterations
              eot:int=1, # EOT draws per gradient (pyautoattack's eot_iter: a loop of forward/backward passes)
              restarts:int=1, # random restarts

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Optional
 import torch
 from torch import nn, Tensor
-from diffusers import UNet2DModel
 
 # %% auto #0
 __all__ = ['UNetDenoiser']

@@ -375,7 +375,7 @@ def load_classifier(arch:str, path:str, n_classes:int):
 
 def evaluation_setup(args, device):
     "(classifier, purifier or None, data set, classifier_transform, weights digests) for the evaluate command."
-    import torch, torch.nn.functional as F
+    import torch.nn.functional as F
     from mimicdiffusion.evaluation import weights_digest, embedded_digests
     if args.dataset == 'fmnist':
         from mimicdiffusion.embedded import load_embedded
@@ -429,7 +429,8 @@ def make_attack(args, clf, pur, transform):
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.', add_evaluate_arguments)
 def evaluate_command(args):
     import torch
-    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, summarize
+    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict
+    from mimicdiffusion.stats import summarize
     from mimicdiffusion.attacks import Classify
     if args.threads: torch.set_num_threads(args.threads)
     dist = init_distributed()

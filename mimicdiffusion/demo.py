@@ -6,7 +6,7 @@
 from __future__ import annotations
 import io, json, time, warnings
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F

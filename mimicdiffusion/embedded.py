@@ -5,7 +5,7 @@
 # %% ../nbs/01d_embedded.ipynb #ca5cdf1d
 from __future__ import annotations
 import json, math, os, platform, shutil, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Optional
 import numpy as np
@@ -17,7 +17,8 @@ from diffusers import UNet2DModel
 from safetensors.torch import save_file
 from .diffusion import linear_schedule, q_sample, Schedule
 from .backbones import UNetDenoiser
-from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset, FMNIST_CLASSES
+from .core import write_atomic
+from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset
 
 # %% auto #0
 __all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'hardware_summary', 'diffusion_loss',
@@ -65,9 +66,6 @@ def _batch_indices(n:int, cfg:TrainConfig, step:int)->np.ndarray:
     epoch, i = divmod(step, per_epoch)
     perm = np.random.default_rng([cfg.seed, epoch]).permutation(n)
     return perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
-
-def _atomic_save(obj, path:Path):
-    tmp = path.with_suffix(path.suffix + '.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
 
 def _check_resume(path:Path, new:dict, ignore=('threads', 'device')):
     "Refuse to resume a run whose saved settings (config.json, arch.json) differ from the ones given now (except `ignore`)."
@@ -134,7 +132,7 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
             st = dict(model=model.state_dict(), opt=opt.state_dict(), step=step + 1, elapsed=time.time() - t0, rng=torch.get_rng_state())
             if ema_model is not None: st['ema'] = ema_model.state_dict()
             if dev.type == 'cuda': st['cuda_rng'] = torch.cuda.get_rng_state(dev)
-            _atomic_save(st, ck)
+            write_atomic(ck, lambda tmp: torch.save(st, tmp))
     log.close(); model.eval()
     return ema_model if ema_model is not None else model
 

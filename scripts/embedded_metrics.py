@@ -18,7 +18,7 @@ from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist, ASSETS
 from mimicdiffusion.diffusion import sample, strided_timesteps, from_model
 from mimicdiffusion.purifiers import make_purifier
-from mimicdiffusion.evaluation import wilson, paired_difference
+from mimicdiffusion.stats import wilson, paired_difference
 
 def _done(path):
     if not path.exists(): return []
