@@ -11,7 +11,7 @@ checkpointed sampler (`DefendedModel(grad='exact')`). Each figure is the median 
     python bench/gpu_throughput.py                          # cuda, batch 256, K 100
     python bench/gpu_throughput.py --device cpu --batch 2 --K 2 --reps 1 --no-append   # a smoke run anywhere
 """
-import argparse, os, platform, statistics, sys, time
+import argparse, platform, statistics, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 import torch

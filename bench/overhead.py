@@ -9,7 +9,6 @@ weights are not installed: timing does not depend on them), batch sizes 1, 16, 6
 """
 import argparse, os, platform, statistics, time
 from datetime import datetime, timezone
-from pathlib import Path
 import torch
 
 def timeit(fn, reps):

@@ -8,7 +8,7 @@ so an interrupted run skips what is done. Writes a markdown table to bench/purif
 
     python bench/purify_accuracy.py --n 500
 """
-import argparse, json, os, platform, time
+import argparse, json, time
 from datetime import date
 from pathlib import Path
 import numpy as np

@@ -3,7 +3,8 @@ __version__ = "0.1.0"
 
 # The public API a user types first, imported on first use (PEP 562), so `import mimicdiffusion` stays cheap (no torch).
 # This file is written by hand: nbdev_export only updates the `__version__` line above.
-_API = {'load_embedded': 'embedded', 'load_checkpoint': 'checkpoints', 'make_purifier': 'purifiers', 'PURIFIERS': 'purifiers',
+_API = {'load_embedded': 'embedded', 'load_checkpoint': 'checkpoints', 'make_purifier': 'purifiers',
+        'PURIFIERS': 'purifiers',
         'DiffPure': 'purifiers', 'GDMP': 'purifiers', 'MimicDiffusion': 'purifiers', 'DefendedModel': 'attacks',
         'evaluate': 'evaluation'}
 __all__ = list(_API)

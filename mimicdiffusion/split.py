@@ -21,7 +21,7 @@ def budget_to_model(eps:float)->float:
 def long_range_mask(d:Tensor, # (B,C,H,W) x0_hat - x_ref in model units
                     phi:float, # threshold in model units
                     rule:str='pixel')->Tensor:
-    "Float mask (B,C,H,W): 1 where the L1 (long-range) term guides, 0 where the super-resolution term does; `off`: all ones."
+    "Float mask (B,C,H,W): 1 where the L1 (long-range) term guides, 0 where the super-resolution one does; `off`: ones."
     check_choice(rule, SPLIT_RULES, 'split rule')
     if rule == 'off': return torch.ones_like(d)
     if rule == 'pixel': return (d.abs() > phi).to(d.dtype)

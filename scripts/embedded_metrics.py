@@ -9,7 +9,7 @@ with the weights and the metrics gathered so far.
     python scripts/embedded_metrics.py --only samples       # one metric
     python scripts/embedded_metrics.py --cards              # rewrite the model cards from what is measured
 """
-import argparse, json, math, os, time
+import argparse, json, os, time
 from pathlib import Path
 import numpy as np
 import torch
