@@ -8,7 +8,8 @@ listed with how many of the 256 images they hold; they resume when the script ru
 """
 import re, sys
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize, weights_note, embedded_digests, paired_difference
+from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
+from mimicdiffusion.stats import summarize, paired_difference
 sys.path.insert(0, str(Path(__file__).parent))
 from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 

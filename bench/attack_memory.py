@@ -55,13 +55,13 @@ def child(cfg:dict):
     "Run one configuration and print one JSON line."
     import torch
     torch.set_num_threads(cfg['threads'])
-    from mimicdiffusion.mimic import MimicDiffusion
+    from mimicdiffusion.purifiers import make_purifier
     from mimicdiffusion.attacks import DefendedModel, eot_loss
     dev = torch.device(cfg['device'])
     den, sched, clf, x, y, desc = build(cfg['model'], cfg['device'])
     x, y = x[:cfg['batch']].to(dev), y[:cfg['batch']].to(dev)
     if len(x) < cfg['batch']: x, y = x.repeat(-(-cfg['batch'] // len(x)), 1, 1, 1)[:cfg['batch']], y.repeat(-(-cfg['batch'] // len(y)))[:cfg['batch']]
-    dm = DefendedModel(MimicDiffusion(den, sched, 'paper', K=cfg['K'], eps=0.1), clf, 'exact', grad_checkpoint=cfg['ckpt'],
+    dm = DefendedModel(make_purifier('mimic', den, sched, K=cfg['K'], eps=0.1), clf, 'exact', grad_checkpoint=cfg['ckpt'],
                        generator=torch.Generator(dev).manual_seed(0))
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024            # KiB -> MiB (Linux)
     if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); base_alloc = torch.cuda.memory_allocated()

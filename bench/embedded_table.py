@@ -9,7 +9,8 @@ from bench/embedded_table/minutes.tsv (one line per run of a cell that added ima
     python bench/embedded_table.py        # writes bench/embedded_table.md
 """
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize, results_table, wilson, weights_note, embedded_digests
+from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
+from mimicdiffusion.stats import summarize, results_table, wilson
 
 D = Path('bench/embedded_table')
 CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda', 'gdmp-exact',

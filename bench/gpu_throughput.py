@@ -11,7 +11,7 @@ checkpointed sampler (`DefendedModel(grad='exact')`). Each figure is the median 
     python bench/gpu_throughput.py                          # cuda, batch 256, K 100
     python bench/gpu_throughput.py --device cpu --batch 2 --K 2 --reps 1 --no-append   # a smoke run anywhere
 """
-import argparse, os, platform, statistics, sys, time
+import argparse, platform, statistics, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 import torch
@@ -47,7 +47,7 @@ def main():
     import torchvision
     from mimicdiffusion.backbones import UNetDenoiser
     from mimicdiffusion.diffusion import linear_schedule
-    from mimicdiffusion.mimic import MimicDiffusion
+    from mimicdiffusion.purifiers import make_purifier
     from mimicdiffusion.attacks import DefendedModel, eot_loss
     if dev.type == 'cuda': torch.backends.cudnn.benchmark = True
     clf = torchvision.models.resnet18(num_classes=10).eval().requires_grad_(False).to(dev)
@@ -57,7 +57,7 @@ def main():
     for mode in a.modes:
         den = UNetDenoiser(cifar_unet()).to(dev)
         if mode == 'bf16': den.speed(torch.bfloat16, channels_last=True)
-        pur = MimicDiffusion(den, linear_schedule().to(dev), 'paper', K=a.K, eps=8 / 255)
+        pur = make_purifier('mimic', den, linear_schedule().to(dev), K=a.K, eps=8 / 255)
         dm = DefendedModel(pur, clf, 'exact', grad_checkpoint=True, generator=torch.Generator(dev).manual_seed(0))
         if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
         with torch.inference_mode(): tp = timed(lambda: pur(x, generator=torch.Generator(dev).manual_seed(1)), a.reps, dev)

@@ -9,7 +9,6 @@ weights are not installed: timing does not depend on them), batch sizes 1, 16, 6
 """
 import argparse, os, platform, statistics, time
 from datetime import datetime, timezone
-from pathlib import Path
 import torch
 
 def timeit(fn, reps):
@@ -27,14 +26,14 @@ def main():
     if a.threads: torch.set_num_threads(a.threads)
     from mimicdiffusion.embedded import load_embedded, make_unet
     from mimicdiffusion.backbones import UNetDenoiser
-    from mimicdiffusion.diffusion import DiffPure, linear_schedule
-    from mimicdiffusion.manhattan import GDMP
-    from mimicdiffusion.mimic import MimicDiffusion
+    from mimicdiffusion.diffusion import linear_schedule
+    from mimicdiffusion.purifiers import make_purifier
     try: emb = load_embedded(); den, sched, what = emb.denoiser, emb.sched, 'embedded Fashion-MNIST UNet (shipped weights)'
     except FileNotFoundError: den, sched, what = UNetDenoiser(make_unet()), linear_schedule(), 'random-weight embedded-architecture UNet'
     K = a.K
-    purifiers = {'DiffPure (t*=100)': DiffPure(den, sched, t_star=100, K=K), 'GDMP (t*=100)': GDMP(den, sched, t_star=100, K=K),
-                 "MimicDiffusion 'paper'": MimicDiffusion(den, sched, 'paper', K=K, eps=0.1)}
+    purifiers = {'DiffPure (t*=100)': make_purifier('diffpure', den, sched, t_star=100, K=K),
+                 'GDMP (t*=100)': make_purifier('gdmp', den, sched, t_star=100, K=K),
+                 "MimicDiffusion 'paper'": make_purifier('mimic', den, sched, K=K, eps=0.1)}
     rows = []
     for B in a.batches:
         x = torch.rand(B, 1, 28, 28); xm = torch.randn(B, 1, 28, 28); t = torch.full((B,), 500)

@@ -8,7 +8,7 @@ so an interrupted run skips what is done. Writes a markdown table to bench/purif
 
     python bench/purify_accuracy.py --n 500
 """
-import argparse, json, os, platform, time
+import argparse, json, time
 from datetime import date
 from pathlib import Path
 import numpy as np
@@ -16,21 +16,20 @@ import torch
 from tqdm.auto import tqdm
 from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist
-from mimicdiffusion.diffusion import DiffPure
-from mimicdiffusion.manhattan import GDMP
-from mimicdiffusion.mimic import MimicDiffusion
+from mimicdiffusion.purifiers import make_purifier
 from mimicdiffusion.attacks import pgd_eot
-from mimicdiffusion.evaluation import wilson
+from mimicdiffusion.stats import wilson
 
 def defenses(emb, eps):
     "name -> (constructor, NFE per image, transfer attack: True (also), False (no) or 'only' (no clean run: the ablations))."
     d = {}
-    for K in (10, 25, 50, 100): d[f'MimicDiffusion paper K={K}'] = (lambda K=K: MimicDiffusion(emb.denoiser, emb.sched, 'paper', K=K, eps=eps), K, K == 100)
-    d['MimicDiffusion reference_code K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'reference_code'), 100, True)
-    d['MimicDiffusion paper, split off (both terms everywhere), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', split='off', eps=eps), 100, 'only')
-    d['MimicDiffusion paper, no SR term (L1 only), K=100'] = (lambda: MimicDiffusion(emb.denoiser, emb.sched, 'paper', sr_mode='off', eps=eps), 100, 'only')
-    d['DiffPure t*=100 K=25'] = (lambda: DiffPure(emb.denoiser, emb.sched, t_star=100, K=25), 25, True)
-    d['GDMP t*=100 K=25'] = (lambda: GDMP(emb.denoiser, emb.sched, t_star=100, K=25), 25, True)
+    make = lambda name, **settings: lambda: make_purifier(name, emb.denoiser, emb.sched, **settings)
+    for K in (10, 25, 50, 100): d[f'MimicDiffusion paper K={K}'] = (make('mimic', K=K, eps=eps), K, K == 100)
+    d['MimicDiffusion reference_code K=100'] = (make('mimic', preset='reference_code'), 100, True)
+    d['MimicDiffusion paper, split off (both terms everywhere), K=100'] = (make('mimic', split='off', eps=eps), 100, 'only')
+    d['MimicDiffusion paper, no SR term (L1 only), K=100'] = (make('mimic', sr_mode='off', eps=eps), 100, 'only')
+    d['DiffPure t*=100 K=25'] = (make('diffpure', t_star=100, K=25), 25, True)
+    d['GDMP t*=100 K=25'] = (make('gdmp', t_star=100, K=25), 25, True)
     return d
 
 def main():

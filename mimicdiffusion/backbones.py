@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Optional
 import torch
 from torch import nn, Tensor
-from diffusers import UNet2DModel
 
 # %% auto #0
 __all__ = ['UNetDenoiser']
@@ -25,10 +24,11 @@ class UNetDenoiser(nn.Module):
         self.in_channels = in_channels or (cfg.in_channels if cfg is not None else None)
         self.sample_size = getattr(cfg, 'sample_size', None) if cfg is not None else None
         self.autocast, self.channels_last = None, False
-    def speed(self, autocast:Optional[torch.dtype]=None, # run the network under torch.autocast with this dtype (torch.bfloat16), None: off
+    def speed(self,
+              autocast:Optional[torch.dtype]=None, # run the network under torch.autocast with this dtype; None: off
               channels_last:bool=False, # keep the network's weights and inputs in channels_last memory format
              )->UNetDenoiser:
-        "Set the network's speed options (GPU: bf16 autocast and channels_last); eps comes back in the input's dtype. Returns self."
+        "Set the speed options (GPU: bf16 autocast, channels_last); eps comes back in the input's dtype. Returns self."
         if autocast is not None and autocast not in (torch.bfloat16, torch.float16):
             raise ValueError(f"autocast dtype must be torch.bfloat16 or torch.float16, got {autocast}")
         self.autocast, self.channels_last = autocast, channels_last
@@ -48,6 +48,7 @@ class UNetDenoiser(nn.Module):
         out = getattr(out, 'sample', out)
         C = x.shape[1]
         if out.shape[1] == 2 * C: out = out[:, :C]
-        elif out.shape[1] != C: raise ValueError(f"network returned {out.shape[1]} channels for {C}-channel input (expected {C} or {2*C})")
+        elif out.shape[1] != C:
+            raise ValueError(f"network returned {out.shape[1]} channels for {C}-channel input (expected {C} or {2*C})")
         return out.to(x.dtype).contiguous()
 

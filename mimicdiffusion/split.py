@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import Tensor
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['SPLIT_RULES', 'budget_to_model', 'long_range_mask']
@@ -20,8 +21,8 @@ def budget_to_model(eps:float)->float:
 def long_range_mask(d:Tensor, # (B,C,H,W) x0_hat - x_ref in model units
                     phi:float, # threshold in model units
                     rule:str='pixel')->Tensor:
-    "Float mask (B,C,H,W): 1 where the L1 (long-range) term guides, 0 where the super-resolution term does; `off`: all ones."
-    if rule not in SPLIT_RULES: raise ValueError(f"unknown split rule {rule!r}; expected one of {SPLIT_RULES}")
+    "Float mask (B,C,H,W): 1 where the L1 (long-range) term guides, 0 where the super-resolution one does; `off`: ones."
+    check_choice(rule, SPLIT_RULES, 'split rule')
     if rule == 'off': return torch.ones_like(d)
     if rule == 'pixel': return (d.abs() > phi).to(d.dtype)
     return (d.abs().flatten(1).mean(1) > phi).to(d.dtype).reshape(-1, 1, 1, 1).expand_as(d)

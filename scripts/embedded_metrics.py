@@ -9,15 +9,16 @@ with the weights and the metrics gathered so far.
     python scripts/embedded_metrics.py --only samples       # one metric
     python scripts/embedded_metrics.py --cards              # rewrite the model cards from what is measured
 """
-import argparse, json, math, os, time
+import argparse, json, os, time
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from mimicdiffusion.embedded import load_embedded, hardware_summary
 from mimicdiffusion.data import fashion_mnist, ASSETS
-from mimicdiffusion.diffusion import DiffPure, sample, strided_timesteps, from_model
-from mimicdiffusion.evaluation import wilson, paired_difference
+from mimicdiffusion.diffusion import sample, strided_timesteps, from_model
+from mimicdiffusion.purifiers import make_purifier
+from mimicdiffusion.stats import wilson, paired_difference
 
 def _done(path):
     if not path.exists(): return []
@@ -43,7 +44,7 @@ def diffpure_accuracy(emb, work, t_star, n, batch, K=100):
     path = work/f'diffpure_t{t_star}.jsonl'
     done = _done(path); start = sum(len(r['idx']) for r in done)
     ds = fashion_mnist('test'); order = np.random.default_rng(0).permutation(len(ds))
-    pur = DiffPure(emb.denoiser, emb.sched, t_star=t_star, K=K)
+    pur = make_purifier('diffpure', emb.denoiser, emb.sched, t_star=t_star, K=K)
     for b in tqdm(range(start, n, batch), desc=f'DiffPure t*={t_star}'):
         idx = order[b:min(n, b + batch)]
         x, y = ds.tensors(idx)
