@@ -11,7 +11,8 @@ the images they hold and left out of the tables.
 from __future__ import annotations
 import json
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, summarize, wilson, paired_difference, weights_note, embedded_digests
+from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
+from mimicdiffusion.stats import summarize, wilson, paired_difference
 
 ROOT = Path(__file__).resolve().parent
 D, TABLE = ROOT/'adaptive', ROOT/'embedded_table'
