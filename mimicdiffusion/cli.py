@@ -201,6 +201,7 @@ register('train-classifier', 'Train the embedded classifier on Fashion-MNIST.', 
 
 # %% ../nbs/09_cli.ipynb #570a6dfb
 def add_demo_arguments(p):
+    "The options of `mimicdiffusion demo`."
     p.add_argument('--n', type=_number(int, 0, True), default=64, help='shipped test images to attack (<= 1000)')
     p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='L-inf budget in [0,1] pixel units')
     p.add_argument('--grad', default='bpda', help="how the attack reaches the defense: bpda, exact, surrogate or transfer")
@@ -223,6 +224,7 @@ def _setup_torch(args):
 
 @register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).', add_demo_arguments)
 def demo(args):
+    "Attack, purify and score shipped test images: `mimicdiffusion demo`."
     from mimicdiffusion.demo import run_demo, results_markdown
     from mimicdiffusion.attacks import GRAD_MODES
     if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
@@ -233,6 +235,7 @@ def demo(args):
 
 # %% ../nbs/09_cli.ipynb #ec3f5aff
 def add_speed_arguments(p):
+    "The speed options shared by `purify` and `evaluate` (bfloat16 autocast, channels-last memory)."
     p.add_argument('--bf16', action='store_true', help='run the diffusion network under bfloat16 autocast (GPU speed; results change slightly)')
     p.add_argument('--channels-last', action='store_true', help='channels_last memory format for the diffusion network (GPU speed)')
 
@@ -244,6 +247,7 @@ def apply_speed(den, args):
     return den.speed(torch.bfloat16 if args.bf16 else None, args.channels_last)
 
 def add_purify_arguments(p):
+    "The options of `mimicdiffusion purify`."
     p.add_argument('inputs', nargs='+', type=Path, metavar='INPUT', help='image files (PNG, JPEG, ...) or .pt/.npy batches in [0,1]')
     p.add_argument('--out', type=Path, required=True, help='output folder (results keep their input names)')
     p.add_argument('--defense', default='mimic', help='mimic, diffpure or gdmp')
@@ -261,6 +265,7 @@ def add_purify_arguments(p):
 
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
 def purify(args):
+    "Purify image files or saved batches: `mimicdiffusion purify`."
     from mimicdiffusion.demo import purify_files, make_purifier
     dev = _setup_torch(args)
     if args.checkpoint:
@@ -283,6 +288,7 @@ def purify(args):
 EVAL_ATTACKS = ('none', 'pgd', 'apgd', 'autoattack', 'autoattack-rand')
 
 def add_evaluate_arguments(p):
+    "The options of `mimicdiffusion evaluate`."
     p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
     p.add_argument('--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)')
     p.add_argument('--defense', default='mimic', help='none, diffpure, gdmp or mimic')
@@ -405,6 +411,7 @@ def make_attack(args, clf, pur, transform):
 
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.', add_evaluate_arguments)
 def evaluate_command(args):
+    "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
     from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, summarize
     from mimicdiffusion.attacks import Classify

@@ -63,7 +63,7 @@ class NoisedL2Guidance:
 
 # %% ../nbs/02_manhattan.ipynb #e2b4139f
 class GDMP(Purifier):
-    "GDMP: diffuse the input to t*, then denoise with L2 guidance toward the noised input."
+    "GDMP: diffuse the input to timestep `t_star`, then denoise with L2 guidance toward the noised input."
     def __init__(self, denoiser:Callable, sched:Schedule, t_star:int=100, K:Optional[int]=None, scale:float=5., eta:float=1.,
                  clip_x0:bool=True, image_shape:Optional[tuple]=None):
         super().__init__(denoiser, sched, image_shape)

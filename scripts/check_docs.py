@@ -5,7 +5,8 @@ The site is served on 127.0.0.1 and every page is loaded in headless Chromium (d
 the DOM after the page's scripts ran (KaTeX included), which is saved as _proc/check/PAGE.dom.html next to a full-page screenshot
 _proc/check/PAGE.png for a person to look at. Page names are read from the build, never from a list. The check fails on:
 
-1. a notebook of nbs/ (names not starting with `_` or `.`) with no page;
+1. a notebook of nbs/ (names not starting with `_` or `.`) with no page; a cell that imports and holds other code (nbdev's docs
+   run executes such cells and replaces their saved outputs);
 2. maths: raw TeX left in the rendered text (\\( \\) \\[ \\] $$ $ or a \\command outside code), a KaTeX error, or a script or
    stylesheet fetched from another host (the site must work offline);
 3. figures: an image output that the notebook holds (in a shown cell) and the page does not show, byte for byte (so a figure that
@@ -14,12 +15,13 @@ _proc/check/PAGE.png for a person to look at. Page names are read from the build
 5. links: a link to a page of the site (or to the documentation host of settings.ini) whose page or anchor does not exist;
    previous/next links at the foot of a page that do not follow the sidebar's order;
 6. layout: code, tables or images running past the text column (unless they scroll inside their box); a blank screenshot;
+   the checkout's own path shown on a page;
 7. search: typing a word into the search box of the index page lists results whose links open pages of the site.
 
 Usage: python scripts/check_docs.py [SITE] [--out DIR]
 SITE defaults to _proc/_docs (scripts/docs.sh without Quarto), else _docs (nbdev_docs with Quarto).
 Exits 1 with one line per problem found; the last line counts pages, rendered formulas and checked links."""
-import argparse, base64, configparser, fcntl, functools, hashlib, http.server, json, os, re, shutil, socket, subprocess, sys
+import argparse, ast, base64, configparser, fcntl, functools, hashlib, http.server, json, os, re, shutil, socket, subprocess, sys
 import tempfile, threading, time
 from collections import Counter
 from pathlib import Path
@@ -53,6 +55,22 @@ def notebook_images(nb:Path)->Counter:
             for m in IMAGE_MIMES:
                 if m in o.get('data', {}): n[digest(base64.b64decode(''.join(o['data'][m])))] += 1
     return n
+
+def mixed_import_cells(nb:Path)->list:
+    "Cells nbdev's docs run executes because they import, that also hold other code (as nbdev 2.4's `_do_eval` decides)."
+    bad = []
+    for i, c in enumerate(json.loads(nb.read_text())['cells']):
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or 'nbdev_export()' in src or re.search(r'^#\|\s*eval:\s*false', src, re.M): continue
+        if re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b', src, re.M): continue
+        try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+        except SyntaxError: continue
+        if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)): continue
+        # the house skeleton's hidden test-imports cell sets one torch thread first: that one statement is allowed
+        other = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                 and not (isinstance(n, ast.Expr) and 'set_num_threads' in ast.unparse(n))]
+        if other: bad.append((i, ast.unparse(other[0]).splitlines()[0][:70]))
+    return bad
 
 def doc_root()->str:
     cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini'); s = cfg['DEFAULT']
@@ -148,11 +166,13 @@ FACTS_JS = r"""(() => {
   const scrolls = (el) => { for (let e = el.parentElement; e && e !== main; e = e.parentElement) {
       const o = getComputedStyle(e).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return e.getBoundingClientRect().right <= col.right + 1; }
     return false; };
-  const wide = [...main.querySelectorAll('pre, table, img, svg, .cell-output')].filter((e) => e.getBoundingClientRect().right > col.right + 1 && !scrolls(e))
+  const wide = [...main.querySelectorAll('pre, table, img, svg, .cell-output, .katex-display')]
+    .filter((e) => !e.parentElement.closest('.katex') && e.getBoundingClientRect().right > col.right + 1 && !scrolls(e))
     .map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '') + ': ' + (e.innerText || e.getAttribute('src') || '').slice(0, 60).replace(/\s+/g, ' '));
   const nav = document.querySelector('nav.page-navigation');
   return {
     text: texts.join(''),
+    allText: main.innerText,
     katex: main.querySelectorAll('.katex').length,
     katexErrors: [...main.querySelectorAll('.katex-error')].map((e) => e.textContent.slice(0, 80)),
     external: [...document.querySelectorAll('script[src], link[rel=stylesheet][href]')].map((e) => e.src || e.href).filter((u) => !u.startsWith(location.origin)),
@@ -218,6 +238,10 @@ def check(site:Path, out:Path):
         page = page_of(nb, site)
         if page is None: problems.append(f'{nb.relative_to(ROOT)}: no page in {site.name}/'); continue
         pages[page] = nb
+    for nb in notebooks():
+        for i, first in mixed_import_cells(nb):
+            problems.append(f'{nb.relative_to(ROOT)}: cell {i} mixes imports with other code ({first!r}): nbdev\'s docs run executes it '
+                            f'and replaces its saved outputs; put the imports in an import cell')
     for p in sorted(site.rglob('*.html')):                    # pages of the build with no notebook (e.g. a .qmd)
         rel = p.relative_to(site).as_posix()
         if 'site_libs' not in p.parts and rel not in pages: pages[rel] = None
@@ -251,6 +275,7 @@ def check(site:Path, out:Path):
             problems.append(f'{page}: raw TeX in the rendered text: ...{f["text"][max(0, m.start() - 40):m.end() + 40]!r}...'.replace('\\n', ' '))
         for e in f['katexErrors'][:5]: problems.append(f'{page}: KaTeX could not render {e!r}')
         for u in sorted(set(f['external'])): problems.append(f'{page}: loads {u} from another host (the site must work offline)')
+        if str(ROOT) in f['allText']: problems.append(f'{page}: shows a path of this machine ({ROOT}): the site must not depend on where it was built')
         # 3. figures
         shown = Counter()
         for im in f['images']:

@@ -28,7 +28,10 @@ restore() {
 }
 trap restore EXIT
 
+PROC="import sys; sys.path.insert(0, 'scripts'); import showdoc_tables; showdoc_tables.install()
+from nbdev.quarto import refresh_quarto_yml; from nbdev.serve import proc_nbs; refresh_quarto_yml(); proc_nbs(n_workers=0)"
 if command -v quarto >/dev/null 2>&1; then
+  python -c "$PROC"   # fills nbdev's processing cache with parameter tables; nbdev_docs reuses the processed notebooks
   nbdev_docs "$@"
   python scripts/docs_site.py _docs --proc _proc
   echo "docs.sh: site built with Quarto in _docs/"
@@ -45,7 +48,8 @@ else
   fi
   # nbdev warns about every cell mixing imports and other code (docs processing executes it): silence the warning only for the house
   # skeleton's hidden test-imports cell, which starts every notebook; other such cells keep their warning
-  python -W $'ignore:Found cells containing imports and other code. See FAQ.\n---\nimport torch; torch.set_num_threads(1)' -c "from nbdev.quarto import refresh_quarto_yml; from nbdev.serve import proc_nbs; refresh_quarto_yml(); proc_nbs()"
+  # show_doc with parameter tables (scripts/showdoc_tables.py) patches nbdev in this process, so the notebooks are processed in it
+  python -W $'ignore:Found cells containing imports and other code. See FAQ.\n---\nimport torch; torch.set_num_threads(1)' -c "$PROC"
   rm -rf _proc/_docs
   smalldocs render --quiet "$@" _proc
   python scripts/docs_site.py _proc/_docs --proc _proc
