@@ -11,7 +11,9 @@ _proc/check/PAGE.png for a person to look at. Page names are read from the build
    stylesheet fetched from another host (the site must work offline);
 3. figures: an image output that the notebook holds (in a shown cell) and the page does not show, byte for byte (so a figure that
    the docs run replaced, or emptied, fails), an image shown more often than the notebook holds it, or an image that did not load;
-4. outputs: warning or traceback text (`UserWarning:`, `Traceback (most recent call last)`, ANSI colours) and empty output boxes;
+4. outputs: warning or traceback text (`UserWarning:`, `Traceback (most recent call last)`, ANSI colours), empty output boxes,
+   unrounded printed floats (`0.8999999761581421`); show_doc outputs that say "Call self as a function." (no docstring), markdown
+   links shown raw inside code (docments in a signature), docstrings whose first line markdown splits into italics (`t*`);
 5. links: a link to a page of the site (or to the documentation host of settings.ini) whose page or anchor does not exist;
    previous/next links at the foot of a page that do not follow the sidebar's order;
 6. layout: code, tables or images running past the text column (unless they scroll inside their box); a blank screenshot;
@@ -70,6 +72,21 @@ def mixed_import_cells(nb:Path)->list:
         other = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
                  and not (isinstance(n, ast.Expr) and 'set_num_threads' in ast.unparse(n))]
         if other: bad.append((i, ast.unparse(other[0]).splitlines()[0][:70]))
+    return bad
+
+def stray_emphasis(nb:Path)->list:
+    "Exported definitions whose docstring's first line does not stay one italic span (show_doc writes it as `*line*`): `t*` ..."
+    from markdown_it import MarkdownIt                       # smalldocs's own markdown parser
+    md, bad = MarkdownIt('commonmark'), []
+    for c in json.loads(nb.read_text())['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or not re.search(r'^#\|\s*export', src, re.M): continue
+        try: tree = ast.parse(src)
+        except SyntaxError: continue
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith('_'):
+                first = (ast.get_docstring(n) or '').strip().split('\n')[0]
+                if first and md.renderInline(f'*{first}*') != f'<em>{md.renderInline(first)}</em>': bad.append((n.name, first[:70]))
     return bad
 
 def doc_root()->str:
@@ -179,7 +196,9 @@ FACTS_JS = r"""(() => {
     links: [...document.querySelectorAll('a[href]')].map((a) => ({ href: a.href, text: a.textContent.trim().slice(0, 40) })),
     ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
     images: [...main.querySelectorAll('img')].map((i) => ({ src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0 })),
-    outputs: outputs.map((o) => ({ text: o.innerText, media: o.querySelectorAll('img, svg, canvas, iframe, video, table, .katex, .widget-area').length })),
+    outputs: outputs.map((o) => ({ text: o.innerText, media: o.querySelectorAll('img, svg, canvas, iframe, video, table, .katex, .widget-area').length,
+                                   doc: !!o.querySelector('h1, h2, h3, h4, h5, h6') })),
+    codeLinks: [...main.querySelectorAll('pre, code')].map((e) => e.textContent).filter((t) => /\]\((https?:|[\w.-]+\.html)/.test(t)).map((t) => t.slice(0, 80)),
     sidebar: [...document.querySelectorAll('#quarto-sidebar a.sidebar-link[href]')].map((a) => a.href),
     prev: nav && nav.querySelector('.nav-page-previous a') ? nav.querySelector('.nav-page-previous a').href : null,
     next: nav && nav.querySelector('.nav-page-next a') ? nav.querySelector('.nav-page-next a').href : null,
@@ -203,6 +222,7 @@ SEARCH_JS = r"""(async () => {
 
 RAW_TEX = re.compile(r'\\[()\[\]]|\$\$|\$[^$\s][^$]*\$|\\(?:frac|sum|prod|mathbb|mathcal|mathrm|bar|hat|tilde|sqrt|left|right|alpha|beta|'
                      r'epsilon|sigma|theta|lambda|odot|operatorname|cdot|le|ge|in|sim|text|begin|end)\b')
+UNROUNDED = re.compile(r'(?<![\w.])\d+\.\d{9,}(?![\d])')   # e.g. 0.8999999761581421: float32 printed as a Python float
 WARNING = re.compile(r'\b\w*Warning: |Traceback \(most recent call last\)|\x1b\[[0-9;]*m|\[[01];3[0-7]m')
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -242,6 +262,9 @@ def check(site:Path, out:Path):
         for i, first in mixed_import_cells(nb):
             problems.append(f'{nb.relative_to(ROOT)}: cell {i} mixes imports with other code ({first!r}): nbdev\'s docs run executes it '
                             f'and replaces its saved outputs; put the imports in an import cell')
+        for name, doc in stray_emphasis(nb):
+            problems.append(f'{nb.relative_to(ROOT)}: the docstring of {name} breaks show_doc\'s italics (a `*` or `_` that markdown '
+                            f'reads as emphasis; put it in backticks): {doc!r}')
     for p in sorted(site.rglob('*.html')):                    # pages of the build with no notebook (e.g. a .qmd)
         rel = p.relative_to(site).as_posix()
         if 'site_libs' not in p.parts and rel not in pages: pages[rel] = None
@@ -292,9 +315,16 @@ def check(site:Path, out:Path):
             if extra: problems.append(f'{page}: shows {sum(extra.values())} image(s) more often than {nb.relative_to(ROOT)} holds them (duplicates)')
         # 4. outputs
         for i, o in enumerate(f['outputs']):
+            if o['doc']:                                  # show_doc's output
+                if 'Call self as a function.' in o['text']:
+                    problems.append(f'{page}: output box {i + 1} documents {o["text"].split(chr(10))[0][:40]!r} as "Call self as a function." (no docstring)')
+                continue
+            m = UNROUNDED.search(o['text'])
+            if m: problems.append(f'{page}: output box {i + 1} prints an unrounded float {m.group(0)}: round it for the reader')
             m = WARNING.search(o['text'])
             if m: problems.append(f'{page}: output box {i + 1} shows warning or traceback text: {o["text"][max(0, m.start() - 20):m.end() + 60]!r}')
             if not o['text'].strip() and not o['media']: problems.append(f'{page}: output box {i + 1} is empty')
+        for t in f['codeLinks'][:5]: problems.append(f'{page}: a markdown link shows as raw text inside code: {t!r}')
         # 5. links
         ids = set(f['ids'])
         for a in f['links']:
