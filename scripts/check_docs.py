@@ -10,12 +10,13 @@ _proc/check/PAGE.png for a person to look at. Page names are read from the build
 2. maths: raw TeX left in the rendered text (\\( \\) \\[ \\] $$ $ or a \\command outside code), a KaTeX error, or a script or
    stylesheet fetched from another host (the site must work offline);
 3. figures: an image output that the notebook holds (in a shown cell) and the page does not show, byte for byte (so a figure that
-   the docs run replaced, or emptied, fails), an image shown more often than the notebook holds it, or an image that did not load;
+   the docs run replaced, or emptied, fails), the same image shown twice on a page, or an image that did not load;
 4. outputs: warning or traceback text (`UserWarning:`, `Traceback (most recent call last)`, ANSI colours), empty output boxes,
    unrounded printed floats (`0.8999999761581421`); show_doc outputs that say "Call self as a function." (no docstring), markdown
    links shown raw inside code (docments in a signature), docstrings whose first line markdown splits into italics (`t*`);
 5. links: a link to a page of the site (or to the documentation host of settings.ini) whose page or anchor does not exist;
-   previous/next links at the foot of a page that do not follow the sidebar's order;
+   previous/next links at the foot of a page that do not follow the sidebar's order; a notebook's page missing from the sidebar;
+   `--option` turned into an en dash by smart typography;
 6. layout: code, tables or images running past the text column (unless they scroll inside their box); a blank screenshot;
    the checkout's own path shown on a page;
 7. search: typing a word into the search box of the index page lists results whose links open pages of the site.
@@ -23,7 +24,7 @@ _proc/check/PAGE.png for a person to look at. Page names are read from the build
 Usage: python scripts/check_docs.py [SITE] [--out DIR]
 SITE defaults to _proc/_docs (scripts/docs.sh without Quarto), else _docs (nbdev_docs with Quarto).
 Exits 1 with one line per problem found; the last line counts pages, rendered formulas and checked links."""
-import argparse, ast, base64, configparser, fcntl, functools, hashlib, http.server, json, os, re, shutil, socket, subprocess, sys
+import argparse, ast, base64, configparser, fcntl, functools, hashlib, http.server, json, os, re, select, shutil, subprocess, sys
 import tempfile, threading, time
 from collections import Counter
 from pathlib import Path
@@ -117,7 +118,6 @@ class Browser:
         end = time.time() + timeout
         while b'\0' not in self.buf:
             if time.time() > end: raise TimeoutError('Chromium did not answer')
-            import select
             if select.select([self.from_r], [], [], 0.5)[0]:
                 chunk = os.read(self.from_r, 1 << 20)
                 if not chunk: raise RuntimeError('Chromium closed its pipe')
@@ -197,8 +197,9 @@ FACTS_JS = r"""(() => {
     ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
     images: [...main.querySelectorAll('img')].map((i) => ({ src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0 })),
     outputs: outputs.map((o) => ({ text: o.innerText, media: o.querySelectorAll('img, svg, canvas, iframe, video, table, .katex, .widget-area').length,
-                                   doc: !!o.querySelector('h1, h2, h3, h4, h5, h6') })),
-    codeLinks: [...main.querySelectorAll('pre, code')].map((e) => e.textContent).filter((t) => /\]\((https?:|[\w.-]+\.html)/.test(t)).map((t) => t.slice(0, 80)),
+                                   doc: (o.querySelector('h1, h2, h3, h4, h5, h6') || {}).textContent || null })),
+    codeLinks: [...main.querySelectorAll('pre')].map((e) => e.textContent).map((t) => [t, t.search(/\]\((https?:|[\w.-]+\.html)/)])
+      .filter(([t, i]) => i >= 0).map(([t, i]) => t.slice(Math.max(0, t.lastIndexOf('\n', i) + 1), i + 60)),
     sidebar: [...document.querySelectorAll('#quarto-sidebar a.sidebar-link[href]')].map((a) => a.href),
     prev: nav && nav.querySelector('.nav-page-previous a') ? nav.querySelector('.nav-page-previous a').href : null,
     next: nav && nav.querySelector('.nav-page-next a') ? nav.querySelector('.nav-page-next a').href : null,
@@ -294,8 +295,15 @@ def check(site:Path, out:Path):
         f = facts[page]
         stats['formulas'] += f['katex']
         # 2. maths
-        for m in list(RAW_TEX.finditer(f['text']))[:5]:
+        spans, last = [], -100
+        for m in RAW_TEX.finditer(f['text']):           # one report per place (a formula's \( \beta \) count once)
+            if m.start() > last + 60: spans.append(m)
+            last = m.end()
+        for m in spans[:3]:
             problems.append(f'{page}: raw TeX in the rendered text: ...{f["text"][max(0, m.start() - 40):m.end() + 40]!r}...'.replace('\\n', ' '))
+        if len(spans) > 3: problems.append(f'{page}: raw TeX in {len(spans) - 3} more place(s)')
+        for m in list(re.finditer(r'\S*–[a-z][\w-]*', f['text']))[:3]:
+            problems.append(f'{page}: {m.group(0)!r}: a `--option` that smart typography turned into an en dash (put it in backticks)')
         for e in f['katexErrors'][:5]: problems.append(f'{page}: KaTeX could not render {e!r}')
         for u in sorted(set(f['external'])): problems.append(f'{page}: loads {u} from another host (the site must work offline)')
         if str(ROOT) in f['allText']: problems.append(f'{page}: shows a path of this machine ({ROOT}): the site must not depend on where it was built')
@@ -311,13 +319,14 @@ def check(site:Path, out:Path):
             missing = sum((want - shown).values())
             if missing: problems.append(f'{page}: {missing} of the {sum(want.values())} image output(s) that {nb.relative_to(ROOT)} holds '
                                         f'are not on the page as saved (missing, or replaced by the docs run)')
-            extra = {d: n - want[d] for d, n in shown.items() if d in want and n > want[d]}
-            if extra: problems.append(f'{page}: shows {sum(extra.values())} image(s) more often than {nb.relative_to(ROOT)} holds them (duplicates)')
+        twice = {d: n for d, n in shown.items() if n > 1}
+        if twice: problems.append(f'{page}: shows the same figure more than once ({", ".join(f"{n} times" for n in twice.values())}): '
+                                  f'a duplicate output (e.g. a figure displayed and also left open)')
         # 4. outputs
         for i, o in enumerate(f['outputs']):
             if o['doc']:                                  # show_doc's output
                 if 'Call self as a function.' in o['text']:
-                    problems.append(f'{page}: output box {i + 1} documents {o["text"].split(chr(10))[0][:40]!r} as "Call self as a function." (no docstring)')
+                    problems.append(f'{page}: the doc of {o["doc"].strip()!r} says "Call self as a function." (it has no docstring)')
                 continue
             m = UNROUNDED.search(o['text'])
             if m: problems.append(f'{page}: output box {i + 1} prints an unrounded float {m.group(0)}: round it for the reader')
@@ -350,6 +359,8 @@ def check(site:Path, out:Path):
                 got = local_path(got, base) if got else None
                 if got != want_page: problems.append(f'{page}: the {side} link goes to {got}, the sidebar has {want_page} {side}')
         elif order and page in order: problems.append(f'{page}: no previous/next links at the foot of the page')
+        elif order and nb is not None:
+            problems.append(f'{page}: not in the sidebar (nbs/sidebar.yml lists the notebooks by file name: renamed?)')
         # 6. layout
         for w in f['wide'][:5]: problems.append(f'{page}: runs past the text column: {w}')
     # 7. search
