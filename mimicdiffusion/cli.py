@@ -244,6 +244,7 @@ register('train-classifier', 'Train the embedded classifier on Fashion-MNIST.', 
 
 # %% ../nbs/09_cli.ipynb #570a6dfb
 def add_demo_arguments(p):
+    "The options of `mimicdiffusion demo`."
     from mimicdiffusion.attacks import GRAD_MODES
     p.add_argument('--n', type=_number(int, 0, True), default=64, help='shipped test images to attack (<= 1000)')
     p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='L-inf budget in [0,1] pixel units')
@@ -269,6 +270,7 @@ def _setup_torch(args):
 @register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).',
           add_demo_arguments)
 def demo(args):
+    "Attack, purify and score shipped test images: `mimicdiffusion demo`."
     from mimicdiffusion.demo import run_demo, results_markdown
     from mimicdiffusion.attacks import GRAD_MODES
     check_choice(args.grad, GRAD_MODES, '--grad')
@@ -280,6 +282,7 @@ def demo(args):
 
 # %% ../nbs/09_cli.ipynb #ec3f5aff
 def add_speed_arguments(p):
+    "The speed options shared by `purify` and `evaluate` (bfloat16 autocast, channels-last memory)."
     p.add_argument(
         '--bf16',
         action='store_true',
@@ -302,6 +305,7 @@ def _defense_help(extra:tuple=())->str:
     return ', '.join((*extra, *PURIFIERS))
 
 def add_purify_arguments(p):
+    "The options of `mimicdiffusion purify`."
     p.add_argument(
         'inputs',
         nargs='+',
@@ -343,6 +347,7 @@ def add_purify_arguments(p):
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.',
           add_purify_arguments)
 def purify_command(args):
+    "Purify image files or saved batches: `mimicdiffusion purify`."
     from mimicdiffusion.demo import purify_files
     from mimicdiffusion.purifiers import make_purifier
     dev = _setup_torch(args)
@@ -380,6 +385,7 @@ ATTACK_SETTINGS = {
 EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
 
 def add_evaluate_arguments(p):
+    "The options of `mimicdiffusion evaluate`."
     from mimicdiffusion.attacks import GRAD_MODES, NORMS
     p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
     p.add_argument(
@@ -545,6 +551,7 @@ def make_attack(args, clf, pur, transform):
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.',
           add_evaluate_arguments)
 def evaluate_command(args):
+    "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
     from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict
     from mimicdiffusion.stats import summarize

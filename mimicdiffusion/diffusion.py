@@ -57,8 +57,12 @@ def cosine_schedule(T:int=1000, s:float=0.008, max_beta:float=0.999)->Schedule:
     return Schedule(torch.tensor(betas, dtype=torch.float64))
 
 # %% ../nbs/01_diffusion.ipynb #0437a95f
-def to_model(x:Tensor)->Tensor: return x * 2 - 1      # [0,1] -> [-1,1]
-def from_model(x:Tensor)->Tensor: return (x + 1) / 2  # [-1,1] -> [0,1]
+def to_model(x:Tensor)->Tensor: # images in [0,1] -> the network's range [-1,1]
+    "Images in [0,1] to the network's range [-1,1]."
+    return x * 2 - 1
+def from_model(x:Tensor)->Tensor: # the network's range [-1,1] -> images in [0,1]
+    "The network's range [-1,1] back to images in [0,1]."
+    return (x + 1) / 2
 
 def check_images(x, # expected: float tensor (B,C,H,W), B >= 1
                  name:str='x', lo:float=0., hi:float=1., tol:float=1e-4):
@@ -137,7 +141,7 @@ def ddim_step(x:Tensor, # (B,C,H,W) x_t
 
 # %% ../nbs/01_diffusion.ipynb #9b2722f1
 def strided_timesteps(K:int, # number of sampler steps (network evaluations)
-                      t_start:int=999, # first timestep (T-1 for sampling from noise, t* for DiffPure)
+                      t_start:int=999, # first timestep (T-1 for sampling from noise, `t_star` for DiffPure)
                      )->list[tuple[int,int]]:
     "K pairs (t, s): equally spaced timesteps from `t_start` down, each stepping to the next; the last steps to -1."
     if not (1 <= K <= t_start + 1): raise ValueError(f"need 1 <= K <= t_start+1 = {t_start+1} steps, got K={K}")
@@ -302,7 +306,7 @@ class Purifier(nn.Module):
 
 # %% ../nbs/01_diffusion.ipynb #7de79b15
 class DiffPure(Purifier):
-    "DiffPure: diffuse the input to t*, then denoise back with K strided DDPM (eta=1) or DDIM (eta=0) steps."
+    "DiffPure: diffuse the input to timestep `t_star`, then denoise back with K strided DDPM (eta=1) or DDIM (eta=0) steps."
     def __init__(self, denoiser:Callable, sched:Schedule,
                  t_star:int=100, # diffusion depth, a timestep in 0..T-1
                  K:Optional[int]=None, # number of reverse steps (default t_star+1: every timestep)

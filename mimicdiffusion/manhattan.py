@@ -61,7 +61,7 @@ class NoisedL2Guidance(Guidance):
 
 # %% ../nbs/02_manhattan.ipynb #e2b4139f
 class GDMP(DiffPure):
-    "GDMP: DiffPure's start (the input diffused to t*), then denoising with L2 guidance toward the noised input."
+    "GDMP: DiffPure's start (the input diffused to `t_star`), then denoising with L2 guidance toward the noised input."
     def __init__(self, denoiser:Callable, sched:Schedule, t_star:int=100, K:Optional[int]=None,
                  scale:float=5., # the guidance's pull (`NoisedL2Guidance`)
                  eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None):
