@@ -88,7 +88,7 @@ class MimicGuidance(Guidance):
             raise ValueError(f"sr_factor {self.cfg.sr_factor} does not divide the image size {H}x{W}")
         return x_ref
     def step_size(self, x_ref:Tensor)->float:
-        "rho: the per-pixel step, or with scale_mode='reference' the reference code's ref_rho/(B*H*W)."
+        "The step size rho: `scale` per pixel, or with `scale_mode='reference'` the reference code's `ref_rho/(B*H*W)`."
         B, C, H, W = x_ref.shape
         return self.cfg.scale if self.cfg.scale_mode == 'pixel' else self.cfg.ref_rho / (B * H * W)
     def __call__(self, info:StepInfo)->Optional[Tensor]:
