@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from fastcore.basics import IN_NOTEBOOK
 from .data import fmnist_subset
 from .diffusion import make_generator
+from .checks import check_seeds, locks_file
 
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
@@ -68,23 +69,34 @@ def read_results(path:str|Path, # a JSONL results file (it need not exist)
     path = Path(path)
     data = path.read_bytes() if path.exists() else b''
     header, recs, ends, pos, hend = None, [], [], 0, 0
+    fix = lambda line: ((f"; lines 1-{line - 1} are intact" if line > 2 else "; only the header (line 1) is intact") + f": keep them (head -n "
+                        f"{line - 1} {path.name} > fixed.jsonl, then move fixed.jsonl over {path.name}) to resume from there, or delete the file to start over")
     while True:
         nl = data.find(b'\n', pos)
         if nl < 0: break                                   # no newline: a line cut short (or end of file)
+        line = len(recs) + (2 if header is not None else 1)   # the header is line 1, record k is line k + 2
         try: obj = json.loads(data[pos:nl])
-        except ValueError: raise ValueError(f"{path}: line {len(recs) + 1} is not valid JSON; the file is damaged") from None
+        except ValueError: raise ValueError(f"{path}: line {line} is not valid JSON; the file is damaged" + (fix(line) if line > 1 else '')) from None
         if header is None:
             if not (isinstance(obj, dict) and obj.get('format') == FORMAT): raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
             header, hend = obj, nl + 1
+        elif not (isinstance(obj, dict) and all(isinstance(obj.get(k), int) for k in ('index', 'batch', 'batch_len'))):
+            raise ValueError(f"{path}: line {line} is not a result record (an object with integer index, batch, batch_len)" + fix(line))
         else: recs.append(obj); ends.append(nl + 1)
         pos = nl + 1
     if header is None: return None, [], 0
+    first = {}
+    for k, r in enumerate(recs):                            # a file two runs appended to at once holds images twice
+        if first.setdefault(r['index'], k + 2) != k + 2:
+            raise ValueError(f"{path}: image {r['index']} is recorded twice (lines {first[r['index']]} and {k + 2}), as when two runs "
+                             "write one file at once" + fix(k + 2))
     valid, i = (ends[-1] if ends else hend), 0            # now drop an unfinished last batch; earlier batches must be whole
     while i < len(recs):
         j = i
         while j < len(recs) and recs[j]['batch'] == recs[i]['batch']: j += 1
         if j - i != recs[i]['batch_len']:
-            if j < len(recs): raise ValueError(f"{path}: batch {recs[i]['batch']} is incomplete in the middle of the file")
+            if j < len(recs): raise ValueError(f"{path}: batch {recs[i]['batch']} (from line {i + 2}) holds {j - i} of its "
+                                               f"{recs[i]['batch_len']} records and later lines follow" + fix(i + 2))
             valid, recs = (ends[i - 1] if i else hend), recs[:i]
             break
         i = j
@@ -121,6 +133,7 @@ def shard_indices(n:int, # images 0..n-1
     return [i for i in range(n) if (i // batch_size) % world == rank]
 
 # %% ../nbs/07_evaluation.ipynb #92694599
+@locks_file('out')   # one writer per results file: a second run on `out` is refused before it reads or writes anything
 def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,classes): one purification run seeded by `seed`
              attack:Optional[Callable], # attack(x, y, seed) -> x_adv (B,C,H,W) in [0,1]; None: clean accuracy only
              data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
@@ -135,7 +148,8 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
              shard:Optional[tuple[int, int]]=None, # (rank, world): evaluate only that shard of `shard_indices`
             )->list[dict]:
     "Classify images 0..n-1 clean and under `attack`, once per seed, appending one JSON record per image to `out`; resumable."
-    out, seeds = Path(out), [int(s) for s in seeds]
+    out, seeds = Path(out), check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
+    check_seeds([attack_seed], 'attack_seed')
     if not seeds or batch_size < 1: raise ValueError("need at least one seed and batch_size >= 1")
     header = make_header(config, seeds, batch_size, attack_seed, attack is not None)
     if shard is not None: header['shard'] = {'rank': shard[0], 'world': shard[1]}
