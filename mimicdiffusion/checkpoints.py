@@ -15,6 +15,7 @@ from torch import nn, Tensor
 from diffusers import UNet2DModel
 from .diffusion import Schedule, linear_schedule, cosine_schedule
 from .backbones import UNetDenoiser
+from .checks import load_user_file
 
 # %% auto #0
 __all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights', 'check_state_dict',
@@ -29,10 +30,7 @@ def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin)
     "Read a checkpoint file onto the CPU as tensors and plain containers only; never unpickles arbitrary objects."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no checkpoint file at {path}")
-    if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(str(path), device='cpu')
-    return torch.load(path, map_location='cpu', weights_only=True)
+    return load_user_file(path, 'checkpoint')   # a damaged or crafted file: one line naming it, no advice to drop weights_only
 
 # %% ../nbs/01c_checkpoints.ipynb #62d03fa9
 def _few(names, n:int=4)->str:
