@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .diffusion import Purifier, check_images
+from .checks import check_budget
 
 # %% auto #0
 __all__ = ['GRAD_MODES', 'NORMS', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss',
@@ -157,6 +158,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
     "PGD with EOT; each image keeps the iterate that fooled the most draws, the highest-loss one among equals."
     check_images(x)
     if norm not in NORMS: raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
+    eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
     mb = max_batch if batched_eot else B
@@ -212,6 +214,7 @@ def apgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` i
     "APGD with EOT through pyautoattack's `APGDAttack`."
     check_images(x)
     if norm not in NORMS: raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
+    eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att = attack_target(model)
     apgd = APGDAttack(att, n_iter=steps, norm=norm, n_restarts=restarts, eps=eps, seed=seed, loss=loss, eot_iter=eot, device=x.device,
                       logger=logging.getLogger('auto-attack'))
@@ -258,7 +261,7 @@ def autoattack(model:nn.Module, # logits from images in [0,1]; a `DefendedModel`
               )->AttackResult:
     "AutoAttack through pyautoattack; its own checks' warnings (randomized or dynamic defense, ...) come back as `flags`."
     check_images(x)
-    aa = make_autoattack(model, eps, norm, version, attacks, n_iter, eot_iter, n_queries, seed, x.device)
+    aa = make_autoattack(model, check_budget(eps, norm, x.shape, zero=True), norm, version, attacks, n_iter, eot_iter, n_queries, seed, x.device)
     (x_adv, y_adv), flags, log = _run_logged(lambda: aa.run_standard_evaluation(x.detach(), y, batch_size=batch_size or len(x)), x.device)
     return AttackResult(x_adv.detach(), y_adv != y, flags=flags, log=log,
                         info=dict(attack='autoattack', version=version, attacks=list(aa.attacks_to_run), eps=eps, norm=norm, n_iter=aa.apgd.n_iter,

@@ -15,7 +15,7 @@ from .core import check_choice
 # %% auto #0
 __all__ = ['NORMS', 'check_budget', 'check_device', 'check_seeds', 'check_writable_dir', 'check_outputs', 'load_user_file',
            'user_file', 'check_input_path', 'image_bits', 'read_image', 'write_image', 'check_batch', 'exclusive_lock',
-           'locks_file', 'sigterm_exits', 'clean_stale', 'temp_sibling']
+           'check_unlocked', 'locks_file', 'sigterm_exits', 'clean_stale', 'temp_sibling']
 
 # %% ../nbs/00a_checks.ipynb #2ed0eb37
 NORMS = ('Linf', 'L2')
@@ -24,20 +24,22 @@ def check_budget(eps, # the budget a user gave, in [0,1] pixel units
                  norm:str='Linf', # 'Linf' or 'L2'
                  shape:Optional[Sequence[int]]=None, # the images' (C,H,W) or (B,C,H,W); None: no L2 upper bound
                  what:str='eps', # how the message names it, e.g. '--eps'
+                 zero:bool=False, # accept 0 (an attack that may not move: a sanity check of attack code)
                 )->float:
     "`eps` as a float when it is a usable attack budget: finite, > 0, at most 1 (Linf) or sqrt(C*H*W) (L2); else a `ValueError`."
     check_choice(norm, NORMS, 'norm')
     try: e = float(eps)
     except (TypeError, ValueError): raise ValueError(f"{what} {eps!r}: expected a number") from None
-    if not math.isfinite(e): raise ValueError(f"{what} {eps}: expected a finite number")
-    if e <= 0: raise ValueError(f"{what} {eps}: must be > 0")
+    s = f'{e:g}'
+    if not math.isfinite(e): raise ValueError(f"{what} {s}: expected a finite number")
+    if e < 0 or (e == 0 and not zero): raise ValueError(f"{what} {s}: must be > 0")
     if norm == 'Linf' and e > 1:
-        hint = f"; {eps}/255 is {e / 255:.6g}" if e <= 255 else ''
-        raise ValueError(f"{what} {eps}: an L-inf budget is in [0,1] pixel units, so at most 1{hint}")
+        hint = f"; {s}/255 is {e / 255:.6g}" if e <= 255 else ''
+        raise ValueError(f"{what} {s}: an L-inf budget is in [0,1] pixel units, so at most 1{hint}")
     if norm == 'L2' and shape is not None:
         C, H, W = shape[-3:]
         if e > (bound := math.sqrt(C * H * W)):
-            raise ValueError(f"{what} {eps}: an L2 budget for {C}x{H}x{W} images in [0,1] is at most {bound:.4g} "
+            raise ValueError(f"{what} {s}: an L2 budget for {C}x{H}x{W} images in [0,1] is at most {bound:.4g} "
                              f"(the distance from an all-black to an all-white image)")
     return e
 
@@ -264,6 +266,11 @@ def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock
         os.ftruncate(fd, 0); os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
         yield path
     finally: os.close(fd)   # closing the descriptor releases the lock; the kernel does it too on any exit, SIGKILL included
+
+def check_unlocked(path:str|Path, what:str='results file'):
+    "Raise as `exclusive_lock` would when another process holds `path`'s lock now (an early check: it creates nothing)."
+    if _lock_path(Path(path)).exists():
+        with exclusive_lock(path, what): pass
 
 def locks_file(param:str='out', # the argument naming the file to lock
                what:str='results file'):

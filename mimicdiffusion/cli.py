@@ -163,10 +163,8 @@ def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
         base = replace(default, **{f.name: saved[f.name] for f in fields(default) if f.name in saved})
     elif ck.exists(): raise CLIError(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
     cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None}, device=args.device)
-    import torch
-    try: dev = torch.device(args.device)
-    except RuntimeError: raise CLIError(f'--device {args.device!r}: expected cpu, cuda or cuda:N') from None
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
+    from mimicdiffusion.checks import check_device
+    check_device(args.device)
     if args.stop_at is not None and args.stop_at > cfg.steps: raise CLIError(f'--stop-at {args.stop_at} is past the last step ({cfg.steps})')
     return cfg
 
@@ -216,16 +214,17 @@ def add_demo_arguments(p):
 
 def _setup_torch(args):
     import torch
+    from mimicdiffusion.checks import check_device
     if getattr(args, 'threads', 0): torch.set_num_threads(args.threads)
-    dev = torch.device(args.device)
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
-    return dev
+    return check_device(args.device)
 
 @register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).', add_demo_arguments)
 def demo(args):
     from mimicdiffusion.demo import run_demo, results_markdown
     from mimicdiffusion.attacks import GRAD_MODES
+    from mimicdiffusion.checks import check_budget, check_writable_dir
     if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
+    check_budget(args.eps, what='--eps'); check_writable_dir(args.out)   # before minutes of work, not after
     dev = _setup_torch(args)
     r = run_demo(n=args.n, eps=args.eps, grad=args.grad, iters=args.iters, eot=args.eot, K=args.K, t_star=args.t_star, seed=args.seed,
                  device=dev, out=args.out, progress=not args.quiet)
@@ -254,6 +253,7 @@ def add_purify_arguments(p):
     p.add_argument('--checkpoint', help='a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded model')
     p.add_argument('--format', default='auto', help='checkpoint format: auto, diffusers, openai or score_sde')
     p.add_argument('--resize', action='store_true', help='resize images that do not fit the model (with a warning) instead of rejecting them')
+    p.add_argument('--overwrite', action='store_true', help='replace earlier outputs in --out (inputs are never replaced)')
     p.add_argument('--seed', type=_number(int, 0), default=0)
     p.add_argument('--device', default='cpu')
     add_speed_arguments(p)
@@ -261,11 +261,14 @@ def add_purify_arguments(p):
 
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.', add_purify_arguments)
 def purify(args):
-    from mimicdiffusion.demo import purify_files, make_purifier
+    from mimicdiffusion.demo import purify_files, make_purifier, IMAGE_EXTS
+    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path, user_file
+    for p in args.inputs: check_input_path(p, ('.pt', '.npy') + IMAGE_EXTS)
+    check_budget(args.eps, what='--eps'); check_writable_dir(args.out)
     dev = _setup_torch(args)
     if args.checkpoint:
         from mimicdiffusion.checkpoints import load_checkpoint
-        den, sched = load_checkpoint(args.checkpoint, format=args.format)
+        with user_file(args.checkpoint, 'diffusion checkpoint'): den, sched = load_checkpoint(args.checkpoint, format=args.format)
         size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
         C = getattr(den, 'in_channels', None) or 3
         if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
@@ -274,9 +277,7 @@ def purify(args):
         from mimicdiffusion.embedded import load_embedded
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
     pur = make_purifier(args.defense, apply_speed(den, args).to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
-    for p in args.inputs:
-        if not p.exists(): raise CLIError(f'{p}: no such file')
-    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet)
+    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
 
 # %% ../nbs/09_cli.ipynb #d6067a95
@@ -343,10 +344,13 @@ def load_classifier(arch:str, path:str, n_classes:int):
         except ImportError: raise CLIError('--classifier-arch wrn-28-10 needs RobustBench: pip install robustbench') from None
         net, norm = WideResNet(depth=28, widen_factor=10, num_classes=n_classes), nn.Identity()
     else: raise CLIError(f"--classifier-arch {arch!r}: expected resnet50 or wrn-28-10")
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    sd = sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+    from mimicdiffusion.checks import load_user_file, user_file
+    sd = load_user_file(path, 'classifier state dict')
+    sd = sd['state_dict'] if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict) else sd
+    if not (isinstance(sd, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
+        raise CLIError(f'--classifier {path}: expected a state dict (parameter names -> tensors), found {type(sd).__name__}')
     sd = {k.removeprefix('module.'): v for k, v in sd.items()}
-    missing, unexpected = net.load_state_dict(sd, strict=False)
+    with user_file(path, f'{arch} state dict'): missing, unexpected = net.load_state_dict(sd, strict=False)
     if missing or unexpected: raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
     return nn.Sequential(norm, net).eval()
 
@@ -384,10 +388,10 @@ def evaluation_setup(args, device):
 def make_attack(args, clf, pur, transform):
     "attack(x, y, seed) -> x_adv for the harness, or None."
     if args.attack not in EVAL_ATTACKS: raise CLIError(f"--attack {args.attack!r}: expected one of {', '.join(EVAL_ATTACKS)}")
-    if args.attack == 'none': return None
     from mimicdiffusion.attacks import DefendedModel, Classify, pgd_eot, apgd_eot, autoattack, GRAD_MODES
     if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
     if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
+    if args.attack == 'none': return None   # after the checks: --attack none does not let a bogus --grad or --norm through
     import torch
     if pur is None: model = Classify(clf, transform)
     else:
@@ -406,13 +410,20 @@ def make_attack(args, clf, pur, transform):
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.', add_evaluate_arguments)
 def evaluate_command(args):
     import torch
-    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, summarize
+    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, summarize, get_batch
     from mimicdiffusion.attacks import Classify
+    from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
     if args.threads: torch.set_num_threads(args.threads)
+    args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
+    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
+    check_budget(args.eps, args.norm, what='--eps')
+    if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
+    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # a run writing --out now: refused before loading anything
     dist = init_distributed()
-    device = torch.device(args.device) if args.device else dist.device
+    device = check_device(args.device) if args.device else dist.device
     clf, pur, data, transform, weights = evaluation_setup(args, device)
     if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
+    check_budget(args.eps, args.norm, get_batch(data, [0])[0].shape, '--eps')   # the L2 bound needs the image size
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')}
