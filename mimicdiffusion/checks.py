@@ -164,6 +164,7 @@ def check_input_path(path:str|Path, # a file the user named
         n = sum(1 for _ in path.iterdir())
         raise ValueError(f"{path}: is a folder{' (empty)' if not n else ''}; pass the files in it, e.g. {path / '*.png'}")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
+    if not path.is_file(): raise ValueError(f"{path}: not a regular file")   # a FIFO or a device would block or never end
     ext = path.suffix.lower()
     if ext not in exts: raise ValueError(f"{path}: unsupported file type {repr(ext) if ext else '(no extension)'}; expected one of {', '.join(exts)}")
     return path
@@ -188,7 +189,9 @@ def read_image(path:str|Path, # an image file PIL reads
             if mode in _HIGH_DEPTH:
                 a = np.asarray(im).astype(np.float64)
                 if mode != 'F': a = a / 65535
-                if a.min() < 0 or a.max() > 1: raise ValueError(f"{path}: a {mode} image with values in [{a.min():.4g}, {a.max():.4g}]; expected 8- or 16-bit samples")
+                if not np.isfinite(a).all(): raise ValueError(f"{path}: the image contains NaN or Inf")
+                if a.min() < 0 or a.max() > 1:
+                    raise ValueError(f"{path}: a mode {mode} image with samples in [{a.min():.4g}, {a.max():.4g}] (scaled); expected 16-bit samples or floats in [0, 1]")
                 a = a[None] if channels == 1 else np.repeat(a[None], 3, 0)
             else:
                 rgb = np.asarray(im.convert('RGB'))
@@ -233,9 +236,10 @@ def check_batch(x, # what a .pt/.npy file held
     if x.shape[1] != channels:
         hint = '; channels last? save x.permute(0, 3, 1, 2)' if x.shape[-1] == channels else ''
         raise ValueError(f"{path}: the model takes {channels} channel(s), the batch has {x.shape[1]} (shape {tuple(x.shape)}){hint}")
+    if x.layout != torch.strided: raise ValueError(f"{path}: a {x.layout} tensor; expected a dense (strided) one: save x.to_dense()")
     if x.dtype == torch.bool or x.is_complex(): raise ValueError(f"{path}: a {x.dtype} batch; expected floats in [0,1]")
     if not x.is_floating_point():
-        top = int(x.max())
+        top = int(x.to(torch.int64).max())
         div = 255 if x.dtype == torch.uint8 else 65535 if x.dtype == torch.uint16 or top > 255 else 255
         raise ValueError(f"{path}: a {str(x.dtype).removeprefix('torch.')} batch (values up to {top}); expected floats in [0,1]: save x.float() / {div}")
     x = x.float()

@@ -319,6 +319,7 @@ def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --se
         name, sep, value = item.partition('=')
         if not sep or name not in hints:
             raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
+        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
         typ = hints[name]
         try:
             if value.lower() == 'none' and name == 'phi': out[name] = None
@@ -363,7 +364,9 @@ def evaluation_setup(args, device):
         from mimicdiffusion.data import fashion_mnist
         emb = load_embedded(device)
         try: data = fashion_mnist('test', args.data_root, download=False)
-        except FileNotFoundError: data = emb.data          # the 1,000 shipped test images
+        except FileNotFoundError:
+            if args.data_root is not None: raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
+            data = emb.data          # the 1,000 shipped test images
         clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
         weights = embedded_digests()
     elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):

@@ -138,7 +138,6 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
     out = check_writable_dir(out, 'out')
     check_outputs([out/n for n in names], paths, overwrite, 'out')
     batches = [read_input(p, shape, resize) for p in paths]        # everything is checked before anything is written
-    out.mkdir(parents=True, exist_ok=True)
     with temp_sibling(out, 'purify') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
         written, g = [], torch.Generator().manual_seed(seed)
         bar = tqdm(total=sum(len(x) for x in batches), desc='purify', unit='image', disable=not progress)   # counts images, not files
@@ -153,7 +152,7 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
             else: np.save(dst, y.numpy())
             written.append(dst)
         bar.close()
-        final = []
+        out.mkdir(parents=True, exist_ok=True); final = []
         for f in written: os.replace(f, out/f.name); final.append(out/f.name)
         return final
 

@@ -50,6 +50,7 @@ def derive_seed(base:int, # the user's seed, >= 0
 
 # %% ../nbs/07_evaluation.ipynb #04024bcc
 FORMAT = 'mimicdiffusion-eval/1'
+_HEAD = b'{"format": "' + FORMAT.encode() + b'"'   # how every header line begins
 
 def _jsonable(obj): return json.loads(json.dumps(obj))   # tuples -> lists; fails early on what JSON cannot hold
 
@@ -63,6 +64,22 @@ def config_diff(a:dict, b:dict, prefix:str='')->list[str]:
     return out
 
 # %% ../nbs/07_evaluation.ipynb #f469c8d0
+_LABEL_MAX = 2**16   # more classes than any data set here: a larger label or prediction is damage
+
+def _record_problem(obj, k:Optional[int])->Optional[str]:
+    "Why `obj` is no result record of a run with `k` seeds (None: it is one), so a damaged file fails here and not in `summarize`."
+    if not isinstance(obj, dict): return 'not a JSON object'
+    for f in ('index', 'batch', 'batch_len', 'label'):
+        v = obj.get(f)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < (_LABEL_MAX if f == 'label' else 2**63): return f'{f}: expected an integer >= 0'
+    for f in ('clean', 'adv'):
+        v = obj.get(f, '<missing>')
+        if f == 'adv' and v is None: continue
+        if not (isinstance(v, list) and len(v) == (k or len(v) or 1) and all(isinstance(p, int) and 0 <= p < _LABEL_MAX for p in v)):
+            return f'{f}: expected a list of {k or "the"} predicted labels'
+    if obj['adv'] is not None and not all(isinstance(obj.get(f), (int, float)) for f in ('linf', 'l2')): return 'linf, l2: expected numbers'
+    return None
+
 def read_results(path:str|Path, # a JSONL results file (it need not exist)
                 )->tuple[Optional[dict], list[dict], int]:
     "(header, records, valid_bytes): the file's complete part; a torn tail from a killed run is left out."
@@ -80,11 +97,13 @@ def read_results(path:str|Path, # a JSONL results file (it need not exist)
         if header is None:
             if not (isinstance(obj, dict) and obj.get('format') == FORMAT): raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
             header, hend = obj, nl + 1
-        elif not (isinstance(obj, dict) and all(isinstance(obj.get(k), int) for k in ('index', 'batch', 'batch_len'))):
-            raise ValueError(f"{path}: line {line} is not a result record (an object with integer index, batch, batch_len)" + fix(line))
+        elif why := _record_problem(obj, len(s) if isinstance(h := header.get('harness'), dict) and isinstance(s := h.get('seeds'), list) else None):
+            raise ValueError(f"{path}: line {line} is not a result record ({why})" + fix(line))
         else: recs.append(obj); ends.append(nl + 1)
         pos = nl + 1
-    if header is None: return None, [], 0
+    if header is None:   # empty, or a header cut short by a kill; anything else is someone's file, never overwritten
+        if data and not (data.startswith(_HEAD) or _HEAD.startswith(data)): raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
+        return None, [], 0
     first = {}
     for k, r in enumerate(recs):                            # a file two runs appended to at once holds images twice
         if first.setdefault(r['index'], k + 2) != k + 2:
