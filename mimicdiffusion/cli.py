@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #365f938b
 from __future__ import annotations
-import argparse, inspect, json, platform, sys
+import argparse, inspect, json, platform, sys, warnings
 from dataclasses import fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -65,9 +65,11 @@ def main(argv:Optional[list]=None, # the arguments after the program name; None:
     "Run the command line: returns 0, or exits with 2 after a one-line `mimicdiffusion: error: ...` on stderr."
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if args.command is None: parser.print_help(); return 0
-        return args._run(args) or 0
+        with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
+            warnings.showwarning = lambda msg, *a, **k: print(f'mimicdiffusion: warning: {one_line(msg)}', file=sys.stderr)
+            args = parser.parse_args(argv)
+            if args.command is None: parser.print_help(); return 0
+            return args._run(args) or 0
     except SystemExit as e:   # --help and --version exit through argparse with code 0
         if e.code in (0, None): return 0
         raise
@@ -360,6 +362,8 @@ def evaluation_setup(args, device):
     import torch, torch.nn.functional as F
     from mimicdiffusion.evaluation import weights_digest, embedded_digests
     if args.dataset == 'fmnist':
+        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored: the embedded models are used
+            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; fmnist uses the embedded models')
         from mimicdiffusion.embedded import load_embedded
         from mimicdiffusion.data import fashion_mnist
         emb = load_embedded(device)
