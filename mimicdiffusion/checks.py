@@ -26,7 +26,7 @@ def check_budget(eps, # the budget a user gave, in [0,1] pixel units
                  what:str='eps', # how the message names it, e.g. '--eps'
                  zero:bool=False, # accept 0 (an attack that may not move: a sanity check of attack code)
                 )->float:
-    "`eps` as a float when it is a usable attack budget: finite, > 0, at most 1 (Linf) or sqrt(C*H*W) (L2); else a `ValueError`."
+    "`eps` as a float when it is a usable budget: finite, > 0, at most 1 (Linf) or sqrt(C*H*W) (L2); else `ValueError`."
     check_choice(norm, NORMS, 'norm')
     try: e = float(eps)
     except (TypeError, ValueError): raise ValueError(f"{what} {eps!r}: expected a number") from None
@@ -50,13 +50,15 @@ def check_device(device, # 'cpu', 'cuda', 'cuda:1', 'mps' or a `torch.device`
     "`device` as a `torch.device` this machine has; a typo or a missing GPU gives a one-line `ValueError`."
     try: dev = device if isinstance(device, torch.device) else torch.device(device)
     except (RuntimeError, TypeError, ValueError): dev = None
-    if dev is None or dev.type not in ('cpu', 'cuda', 'mps'): raise ValueError(f"{what} {device!r}: expected cpu, cuda or cuda:N")
+    if dev is None or dev.type not in ('cpu', 'cuda', 'mps'):
+        raise ValueError(f"{what} {device!r}: expected cpu, cuda or cuda:N")
     if dev.type == 'cuda':
         if not torch.cuda.is_available(): raise ValueError(f"{what} {device}: CUDA is not available on this machine")
         if dev.index is not None and dev.index >= (n := torch.cuda.device_count()):
             raise ValueError(f"{what} {device}: this machine has {n} CUDA device(s), cuda:0 to cuda:{n - 1}")
     mps = getattr(torch.backends, 'mps', None)
-    if dev.type == 'mps' and not (mps is not None and mps.is_available()): raise ValueError(f"{what} {device}: MPS is not available on this machine")
+    if dev.type == 'mps' and not (mps is not None and mps.is_available()):
+        raise ValueError(f"{what} {device}: MPS is not available on this machine")
     return dev
 
 # %% ../nbs/00a_checks.ipynb #52aa0291
@@ -76,7 +78,8 @@ def check_seeds(seeds, # the seeds a user gave: ints in [0, 2**63)
         out.append(v)
     if len(set(out)) < len(out):
         rep = sorted({v for v in out if out.count(v) > 1})
-        raise ValueError(f"{what} {' '.join(map(str, out))}: seeds must be distinct ({', '.join(map(str, rep))} repeated): "
+        raise ValueError(f"{what} {' '.join(map(str, out))}: seeds must be distinct ({', '.join(map(str, rep))} "
+                         "repeated): "
                          "a repeated seed repeats the same purification, it is not another independent run")
     return out
 
@@ -84,14 +87,15 @@ def check_seeds(seeds, # the seeds a user gave: ints in [0, 2**63)
 def check_writable_dir(folder:str|Path, # the output folder; it need not exist yet
                        what:str='--out', # how the message names it
                       )->Path:
-    "`folder` when it is, or can be created as, a folder this process can write in; checked by writing, before any work."
+    "`folder` when it is, or can become, a folder this process can write in; checked by writing, before any work."
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir(): raise ValueError(f"{what} {folder}: is a file, not a folder")
     base = folder
     while not base.exists() and base != base.parent: base = base.parent
     if not base.is_dir(): raise ValueError(f"{what} {folder}: {base} is a file, not a folder")
     try: os.rmdir(tempfile.mkdtemp(prefix='.write-check-', dir=base))
-    except OSError as e: raise ValueError(f"{what} {folder}: cannot write in {base} ({e.strerror or type(e).__name__})") from None
+    except OSError as e:
+        raise ValueError(f"{what} {folder}: cannot write in {base} ({e.strerror or type(e).__name__})") from None
     return folder
 
 # %% ../nbs/00a_checks.ipynb #3b07c895
@@ -104,12 +108,13 @@ def check_outputs(outputs:Iterable[str|Path], # the files a command is about to 
                   overwrite:bool=False, # replace existing outputs that are not inputs
                   what:str='--out', # the option choosing the outputs, for the message
                  )->list[Path]:
-    "The output paths, unless one would replace an input (always refused) or an existing file (refused unless `overwrite`)."
+    "The output paths, unless one would replace an input (always refused) or an existing file (unless `overwrite`)."
     outputs, inputs = [Path(o) for o in outputs], [Path(i) for i in inputs]
     for o in outputs:
         if (i := next((i for i in inputs if _same(o, i)), None)) is not None:
             raise ValueError(f"{o} would replace the input {i}: outputs never replace inputs; choose another {what}")
-        if o.exists() and not overwrite: raise ValueError(f"{o} exists: pass --overwrite (overwrite=True) to replace it, or choose another {what}")
+        if o.exists() and not overwrite:
+            raise ValueError(f"{o} exists: pass --overwrite (overwrite=True) to replace it, or choose another {what}")
     return outputs
 
 # %% ../nbs/00a_checks.ipynb #720f50fe
@@ -118,10 +123,12 @@ class _Unreadable(Exception): pass
 def _load_reason(e:Exception)->str:
     "Why a user file failed to load, in words; never torch's advice to turn `weights_only` off."
     if isinstance(e, pickle.UnpicklingError):
-        return ("it holds Python objects beyond tensors, numbers, strings and containers, and such files are never unpickled here "
+        return ("it holds Python objects beyond tensors, numbers, strings and containers, and such files are never "
+                "unpickled here "
                 "(if you made it, save a state_dict or plain tensors instead)")
     if isinstance(e, EOFError): return 'it is empty or cut short'
-    if isinstance(e, ValueError) and 'allow_pickle' in str(e): return 'it holds a NumPy object array, and those are never unpickled here'
+    if isinstance(e, ValueError) and 'allow_pickle' in str(e):
+        return 'it holds a NumPy object array, and those are never unpickled here'
     if isinstance(e, OSError) and e.strerror: return e.strerror.lower()
     if type(e).__name__ == 'SafetensorError': return 'not a valid safetensors file'
     return 'not a file this format reads, or a damaged one'
@@ -133,7 +140,8 @@ def load_user_file(path:str|Path, # a .pt/.pth/.ckpt/.bin (torch.save), .safeten
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file (expected a {what})")
     if path.is_dir(): raise ValueError(f"{path}: is a folder, expected a {what} file")
-    kind = {'.safetensors': 'a safetensors file', '.npy': 'a NumPy .npy file'}.get(path.suffix.lower(), 'a torch.save file of tensors')
+    kinds = {'.safetensors': 'a safetensors file', '.npy': 'a NumPy .npy file'}
+    kind = kinds.get(path.suffix.lower(), 'a torch.save file of tensors')
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')   # torch warns about pickle protocols it does not expect
@@ -142,16 +150,18 @@ def load_user_file(path:str|Path, # a .pt/.pth/.ckpt/.bin (torch.save), .safeten
                 return load_file(str(path), device='cpu')
             if path.suffix.lower() == '.npy': return np.load(path, allow_pickle=False)
             return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot read the {what}: {_load_reason(e)}; expected {kind}") from None
+    except Exception as e:
+        raise ValueError(f"{path}: cannot read the {what}: {_load_reason(e)}; expected {kind}") from None
 
 @contextlib.contextmanager
 def user_file(path, # the user's file being interpreted
               what:str, # what it should be, e.g. 'diffusion checkpoint'
              ):
-    "Turn errors raised while interpreting a user's file (missing keys, wrong shapes) into one `ValueError` line naming it."
+    "Turn errors raised while a user's file is interpreted (missing keys, wrong shapes) into one `ValueError` line."
     try: yield
     except (KeyError, IndexError, TypeError, AttributeError, RuntimeError) as e:
-        msg = next((l.strip() for l in str(e).splitlines() if l.strip()), '')[:200].replace('weights_only', 'safe loading')
+        msg = next((l.strip() for l in str(e).splitlines() if l.strip()), '')[:200]
+        msg = msg.replace('weights_only', 'safe loading')
         raise ValueError(f"{path}: not a usable {what} ({type(e).__name__}{': ' + msg if msg else ''})") from None
 
 # %% ../nbs/00a_checks.ipynb #6b8f49b4
@@ -162,27 +172,30 @@ def check_input_path(path:str|Path, # a file the user named
     path = Path(path)
     if path.is_dir():
         n = sum(1 for _ in path.iterdir())
-        raise ValueError(f"{path}: is a folder{' (empty)' if not n else ''}; pass the files in it, e.g. {path / '*.png'}")
+        raise ValueError(f"{path}: is a folder{'' if n else ' (empty)'}; pass the files in it, e.g. {path / '*.png'}")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    if not path.is_file(): raise ValueError(f"{path}: not a regular file")   # a FIFO or a device would block or never end
+    if not path.is_file(): raise ValueError(f"{path}: not a regular file")   # a FIFO or a device would block
     ext = path.suffix.lower()
-    if ext not in exts: raise ValueError(f"{path}: unsupported file type {repr(ext) if ext else '(no extension)'}; expected one of {', '.join(exts)}")
+    if ext not in exts:
+        raise ValueError(f"{path}: unsupported file type {repr(ext) if ext else '(no extension)'}; "
+                         f"expected one of {', '.join(exts)}")
     return path
 
 # %% ../nbs/00a_checks.ipynb #be48f650
 _HIGH_DEPTH = ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F')
 
 def image_bits(path:str|Path)->int:
-    "Bits per sample of an image file as read here: 16 for 16-bit greyscale (and 32-bit integer or float) images, else 8."
+    "Bits per sample of an image file as read here: 16 for 16-bit greyscale (and 32-bit int or float) images, else 8."
     from PIL import Image
     with Image.open(path) as im: return 16 if im.mode in _HIGH_DEPTH else 8
 
 def read_image(path:str|Path, # an image file PIL reads
                channels:int, # the model's channels: 1 (grey) or 3 (RGB)
               )->Tensor:
-    "The image as a float tensor (C,H,W) in [0,1] at its own bit depth (16-bit PNGs divided by 65535, not binarised to 8 bits)."
+    "The image as a float tensor (C,H,W) in [0,1] at its own bit depth (16-bit PNGs divided by 65535, not binarised)."
     from PIL import Image, UnidentifiedImageError
-    if channels not in (1, 3): raise ValueError(f"{path}: a {channels}-channel model reads .pt/.npy batches, not image files")
+    if channels not in (1, 3):
+        raise ValueError(f"{path}: a {channels}-channel model reads .pt/.npy batches, not image files")
     try:
         with Image.open(path) as im:
             im.load(); mode = im.mode
@@ -191,7 +204,8 @@ def read_image(path:str|Path, # an image file PIL reads
                 if mode != 'F': a = a / 65535
                 if not np.isfinite(a).all(): raise ValueError(f"{path}: the image contains NaN or Inf")
                 if a.min() < 0 or a.max() > 1:
-                    raise ValueError(f"{path}: a mode {mode} image with samples in [{a.min():.4g}, {a.max():.4g}] (scaled); expected 16-bit samples or floats in [0, 1]")
+                    raise ValueError(f"{path}: a mode {mode} image with samples in [{a.min():.4g}, {a.max():.4g}] "
+                                     "(scaled); expected 16-bit samples or floats in [0, 1]")
                 a = a[None] if channels == 1 else np.repeat(a[None], 3, 0)
             else:
                 rgb = np.asarray(im.convert('RGB'))
@@ -200,7 +214,8 @@ def read_image(path:str|Path, # an image file PIL reads
                         warnings.warn(f"{path}: a colour image, converted to greyscale for the 1-channel model")
                     a = np.asarray(im.convert('L'))[None] / 255
                 else: a = rgb.transpose(2, 0, 1) / 255
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError): raise ValueError(f"{path}: not a readable image") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValueError(f"{path}: not a readable image") from None
     return torch.from_numpy(np.ascontiguousarray(a)).float()
 
 def write_image(path:str|Path, # where the image goes (a .png keeps 16 bits)
@@ -210,7 +225,8 @@ def write_image(path:str|Path, # where the image goes (a .png keeps 16 bits)
     "Save `x` as an image of `bits` bits per sample."
     from PIL import Image
     a = x.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
-    if bits == 16 and a.shape[-1] == 1: Image.fromarray((a[..., 0] * 65535).round().astype(np.uint16)).save(path); return
+    if bits == 16 and a.shape[-1] == 1:
+        Image.fromarray((a[..., 0] * 65535).round().astype(np.uint16)).save(path); return
     a = (a * 255).round().astype(np.uint8)
     Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(path)
 
@@ -219,9 +235,10 @@ def check_batch(x, # what a .pt/.npy file held
                 path:str|Path, # the file, for the messages
                 channels:int, # the model's channels
                )->Tensor:
-    "`x` as a float batch (B,C,H,W) in [0,1]; a wrong type, shape, dtype or range gives a one-line error with the likely fix."
+    "`x` as a float batch (B,C,H,W) in [0,1]; a wrong type, shape, dtype or range: one error line with the likely fix."
     if isinstance(x, np.ndarray):
-        if x.dtype.kind not in 'biuf': raise ValueError(f"{path}: a NumPy array of dtype {x.dtype}; expected numbers in [0,1]")
+        if x.dtype.kind not in 'biuf':
+            raise ValueError(f"{path}: a NumPy array of dtype {x.dtype}; expected numbers in [0,1]")
         x = torch.from_numpy(np.ascontiguousarray(x))
     if not isinstance(x, Tensor):
         hint = ' (save the tensor itself: torch.save(x, path))' if isinstance(x, (dict, list, tuple)) else ''
@@ -229,19 +246,24 @@ def check_batch(x, # what a .pt/.npy file held
     shape = tuple(x.shape)
     if x.ndim == 3 and shape[0] == channels: x = x[None]                     # one image (C,H,W)
     elif x.ndim == 3:
-        fix = f"; a batch of greyscale images (B,H,W) needs its channel axis: save x[:, None], shape ({shape[0]}, 1, {shape[1]}, {shape[2]})" if channels == 1 else ''
-        raise ValueError(f"{path}: a 3-D tensor {shape} reads as one image (C,H,W), but the model takes {channels} channel(s){fix}")
+        fix = (f"; a batch of greyscale images (B,H,W) needs its channel axis: save x[:, None], shape "
+               f"({shape[0]}, 1, {shape[1]}, {shape[2]})") if channels == 1 else ''
+        raise ValueError(f"{path}: a 3-D tensor {shape} reads as one image (C,H,W), but the model takes {channels} "
+                         f"channel(s){fix}")
     if x.ndim != 4: raise ValueError(f"{path}: expected a batch (B,C,H,W), got shape {shape}")
     if x.shape[0] == 0: raise ValueError(f"{path}: empty batch")
     if x.shape[1] != channels:
         hint = '; channels last? save x.permute(0, 3, 1, 2)' if x.shape[-1] == channels else ''
-        raise ValueError(f"{path}: the model takes {channels} channel(s), the batch has {x.shape[1]} (shape {tuple(x.shape)}){hint}")
-    if x.layout != torch.strided: raise ValueError(f"{path}: a {x.layout} tensor; expected a dense (strided) one: save x.to_dense()")
+        raise ValueError(f"{path}: the model takes {channels} channel(s), the batch has {x.shape[1]} "
+                         f"(shape {tuple(x.shape)}){hint}")
+    if x.layout != torch.strided:
+        raise ValueError(f"{path}: a {x.layout} tensor; expected a dense (strided) one: save x.to_dense()")
     if x.dtype == torch.bool or x.is_complex(): raise ValueError(f"{path}: a {x.dtype} batch; expected floats in [0,1]")
     if not x.is_floating_point():
         top = int(x.to(torch.int64).max())
         div = 255 if x.dtype == torch.uint8 else 65535 if x.dtype == torch.uint16 or top > 255 else 255
-        raise ValueError(f"{path}: a {str(x.dtype).removeprefix('torch.')} batch (values up to {top}); expected floats in [0,1]: save x.float() / {div}")
+        raise ValueError(f"{path}: a {str(x.dtype).removeprefix('torch.')} batch (values up to {top}); expected floats "
+                         f"in [0,1]: save x.float() / {div}")
     x = x.float()
     if not torch.isfinite(x).all(): raise ValueError(f"{path}: the batch contains NaN or Inf")
     if x.min() < 0 or x.max() > 1:
@@ -256,7 +278,7 @@ def _lock_path(path:Path)->Path: return path.with_name(f'.{path.name}.lock')
 def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock is the hidden sibling .NAME.lock
                    what:str='results file', # for the message
                   ):
-    "Hold an exclusive `fcntl.flock` on `path`'s lock file while the block runs; a second holder gets a `ValueError` naming the first's pid."
+    "Hold an exclusive `fcntl.flock` on `path`'s lock file while the block runs; else a `ValueError` naming the holder."
     import fcntl
     path = Path(path); lock = _lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
@@ -269,7 +291,7 @@ def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock
                              "wait for it to finish, or choose another --out") from None
         os.ftruncate(fd, 0); os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
         yield path
-    finally: os.close(fd)   # closing the descriptor releases the lock; the kernel does it too on any exit, SIGKILL included
+    finally: os.close(fd)   # releases the lock; the kernel does it too on any exit, SIGKILL included
 
 def check_unlocked(path:str|Path, what:str='results file'):
     "Raise as `exclusive_lock` would when another process holds `path`'s lock now (an early check: it creates nothing)."
@@ -290,8 +312,8 @@ def locks_file(param:str='out', # the argument naming the file to lock
 # %% ../nbs/00a_checks.ipynb #a946ef9a
 @contextlib.contextmanager
 def sigterm_exits():
-    "While the block runs, SIGTERM raises `SystemExit(143)` (main thread, default handler only), so `finally` clauses clean up."
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    "While the block runs, SIGTERM raises `SystemExit(143)` (main thread, default handler only): `finally` clauses run."
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
         yield; return
     def handler(signum, frame): raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, handler)
@@ -311,14 +333,15 @@ def clean_stale(out:str|Path, # the output the temporary folders were for
     if not out.parent.is_dir(): return gone
     for p in out.parent.glob(f'.{out.name}.{tag}-*'):
         pid = p.name.rsplit('-', 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)): shutil.rmtree(p, ignore_errors=True); gone.append(p)
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True); gone.append(p)
     return gone
 
 @contextlib.contextmanager
 def temp_sibling(out:str|Path, # the output folder or file being made
                  tag:str='tmp', # what the folder is for, in its name
                 ):
-    "A fresh hidden folder `.NAME.TAG-PID` next to `out`, removed on exit, on errors and on SIGTERM; stale ones are removed first."
+    "A fresh hidden folder `.NAME.TAG-PID` next to `out`, removed on exit, errors and SIGTERM; stale ones go first."
     out = Path(out); clean_stale(out, tag)
     tmp = out.parent/f'.{out.name}.{tag}-{os.getpid()}'
     out.parent.mkdir(parents=True, exist_ok=True)
