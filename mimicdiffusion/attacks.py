@@ -261,7 +261,8 @@ def autoattack(model:nn.Module, # logits from images in [0,1]; a `DefendedModel`
               )->AttackResult:
     "AutoAttack through pyautoattack; its own checks' warnings (randomized or dynamic defense, ...) come back as `flags`."
     check_images(x)
-    aa = make_autoattack(model, check_budget(eps, norm, x.shape, zero=True), norm, version, attacks, n_iter, eot_iter, n_queries, seed, x.device)
+    eps = check_budget(eps, norm, x.shape, zero=True)
+    aa = make_autoattack(model, eps, norm, version, attacks, n_iter, eot_iter, n_queries, seed, x.device)
     (x_adv, y_adv), flags, log = _run_logged(lambda: aa.run_standard_evaluation(x.detach(), y, batch_size=batch_size or len(x)), x.device)
     return AttackResult(x_adv.detach(), y_adv != y, flags=flags, log=log,
                         info=dict(attack='autoattack', version=version, attacks=list(aa.attacks_to_run), eps=eps, norm=norm, n_iter=aa.apgd.n_iter,

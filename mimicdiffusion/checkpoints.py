@@ -30,7 +30,7 @@ def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin)
     "Read a checkpoint file onto the CPU as tensors and plain containers only; never unpickles arbitrary objects."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no checkpoint file at {path}")
-    return load_user_file(path, 'checkpoint')   # a damaged or crafted file: one line naming it, no advice to drop weights_only
+    return load_user_file(path, 'checkpoint')   # a damaged or crafted file: one line naming it
 
 # %% ../nbs/01c_checkpoints.ipynb #62d03fa9
 def _few(names, n:int=4)->str:

@@ -66,7 +66,7 @@ def main(argv:Optional[list]=None, # the arguments after the program name; None:
     parser = build_parser()
     try:
         with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
-            warnings.showwarning = lambda msg, *a, **k: print(f'mimicdiffusion: warning: {one_line(msg)}', file=sys.stderr)
+            warnings.showwarning = lambda m, *a, **k: print(f'mimicdiffusion: warning: {one_line(m)}', file=sys.stderr)
             args = parser.parse_args(argv)
             if args.command is None: parser.print_help(); return 0
             return args._run(args) or 0
@@ -255,7 +255,7 @@ def add_purify_arguments(p):
     p.add_argument('--checkpoint', help='a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded model')
     p.add_argument('--format', default='auto', help='checkpoint format: auto, diffusers, openai or score_sde')
     p.add_argument('--resize', action='store_true', help='resize images that do not fit the model (with a warning) instead of rejecting them')
-    p.add_argument('--overwrite', action='store_true', help='replace earlier outputs in --out (inputs are never replaced)')
+    p.add_argument('--overwrite', action='store_true', help='replace earlier outputs in --out (never inputs)')
     p.add_argument('--seed', type=_number(int, 0), default=0)
     p.add_argument('--device', default='cpu')
     add_speed_arguments(p)
@@ -270,7 +270,8 @@ def purify(args):
     dev = _setup_torch(args)
     if args.checkpoint:
         from mimicdiffusion.checkpoints import load_checkpoint
-        with user_file(args.checkpoint, 'diffusion checkpoint'): den, sched = load_checkpoint(args.checkpoint, format=args.format)
+        with user_file(args.checkpoint, 'diffusion checkpoint'):
+            den, sched = load_checkpoint(args.checkpoint, format=args.format)
         size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
         C = getattr(den, 'in_channels', None) or 3
         if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
@@ -279,7 +280,8 @@ def purify(args):
         from mimicdiffusion.embedded import load_embedded
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
     pur = make_purifier(args.defense, apply_speed(den, args).to(dev), sched.to(dev), args.preset, args.K, args.eps, args.t_star)
-    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet, overwrite=args.overwrite)
+    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed,
+                           progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
 
 # %% ../nbs/09_cli.ipynb #d6067a95
@@ -351,7 +353,7 @@ def load_classifier(arch:str, path:str, n_classes:int):
     sd = load_user_file(path, 'classifier state dict')
     sd = sd['state_dict'] if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict) else sd
     if not (isinstance(sd, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
-        raise CLIError(f'--classifier {path}: expected a state dict (parameter names -> tensors), found {type(sd).__name__}')
+        raise CLIError(f'--classifier {path}: expected a state dict (names -> tensors), found {type(sd).__name__}')
     sd = {k.removeprefix('module.'): v for k, v in sd.items()}
     with user_file(path, f'{arch} state dict'): missing, unexpected = net.load_state_dict(sd, strict=False)
     if missing or unexpected: raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
@@ -362,14 +364,16 @@ def evaluation_setup(args, device):
     import torch, torch.nn.functional as F
     from mimicdiffusion.evaluation import weights_digest, embedded_digests
     if args.dataset == 'fmnist':
-        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored: the embedded models are used
-            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; fmnist uses the embedded models')
+        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored
+            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; '
+                           'fmnist uses the embedded models')
         from mimicdiffusion.embedded import load_embedded
         from mimicdiffusion.data import fashion_mnist
         emb = load_embedded(device)
         try: data = fashion_mnist('test', args.data_root, download=False)
         except FileNotFoundError:
-            if args.data_root is not None: raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
+            if args.data_root is not None:
+                raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
             data = emb.data          # the 1,000 shipped test images
         clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
         weights = embedded_digests()
@@ -398,7 +402,7 @@ def make_attack(args, clf, pur, transform):
     from mimicdiffusion.attacks import DefendedModel, Classify, pgd_eot, apgd_eot, autoattack, GRAD_MODES
     if args.grad not in GRAD_MODES: raise CLIError(f"--grad {args.grad!r}: expected one of {', '.join(GRAD_MODES)}")
     if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
-    if args.attack == 'none': return None   # after the checks: --attack none does not let a bogus --grad or --norm through
+    if args.attack == 'none': return None   # after the checks: no bogus --grad or --norm passes with --attack none
     import torch
     if pur is None: model = Classify(clf, transform)
     else:
@@ -425,7 +429,7 @@ def evaluate_command(args):
     if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
     check_budget(args.eps, args.norm, what='--eps')
     if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
-    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # a run writing --out now: refused before loading anything
+    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # another run on --out: refused at once
     dist = init_distributed()
     device = check_device(args.device) if args.device else dist.device
     clf, pur, data, transform, weights = evaluation_setup(args, device)

@@ -23,7 +23,8 @@ def read_idx(path:str|Path)->np.ndarray:
     path = Path(path)
     try:
         with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: data = f.read()
-    except (OSError, EOFError) as e: raise ValueError(f"{path}: cannot read the IDX file ({e})") from None   # e.g. not gzipped, cut short
+    except (OSError, EOFError) as e:   # e.g. not gzipped, or cut short
+        raise ValueError(f"{path}: cannot read the IDX file ({e})") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0: raise ValueError(f"{path}: not an IDX file (bad magic number)")
     if data[2] != 0x08: raise ValueError(f"{path}: only unsigned-byte IDX files are supported (type code 0x08), found {data[2]:#04x}")
     ndim = data[3]

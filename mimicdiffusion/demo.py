@@ -17,8 +17,8 @@ from .manhattan import GDMP
 from .mimic import MimicDiffusion, preset
 from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
-from .checks import (check_budget, check_device, check_writable_dir, check_outputs, check_input_path, load_user_file,
-                                  check_batch, read_image, write_image, image_bits, temp_sibling)
+from .checks import (check_budget, check_device, check_writable_dir, check_outputs, check_input_path,
+                                  load_user_file, check_batch, read_image, write_image, image_bits, temp_sibling)
 
 # %% auto #0
 __all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'make_purifier', 'run_demo', 'results_markdown', 'read_input', 'purify_files',
@@ -140,7 +140,7 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
     batches = [read_input(p, shape, resize) for p in paths]        # everything is checked before anything is written
     with temp_sibling(out, 'purify') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
         written, g = [], torch.Generator().manual_seed(seed)
-        bar = tqdm(total=sum(len(x) for x in batches), desc='purify', unit='image', disable=not progress)   # counts images, not files
+        bar = tqdm(total=sum(len(x) for x in batches), desc='purify', unit='image', disable=not progress)   # not files
         for p, x, name in zip(paths, batches, names):
             ys = []
             for i in range(0, len(x), batch_size):

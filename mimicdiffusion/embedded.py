@@ -105,10 +105,11 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
     if resume and ck.exists():
         st = load_user_file(ck, 'training checkpoint')
         with user_file(ck, 'training checkpoint'):   # missing keys or other shapes: one line naming the file
-            model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); step, elapsed = int(st['step']), float(st['elapsed'])
+            model.load_state_dict(st['model']); opt.load_state_dict(st['opt'])
+            step, elapsed = int(st['step']), float(st['elapsed'])
             if ema_model is not None: ema_model.load_state_dict(st['ema'])
             torch.set_rng_state(st['rng'])
-            if dev.type == 'cuda' and 'cuda_rng' in st: torch.cuda.set_rng_state(st['cuda_rng'], dev)   # exact resume on a GPU too
+            if dev.type == 'cuda' and 'cuda_rng' in st: torch.cuda.set_rng_state(st['cuda_rng'], dev)   # exact on GPUs
     (out/'config.json').write_text(json.dumps({'kind': kind, **asdict(cfg)}, indent=1))
     end = min(cfg.steps, stop_at or cfg.steps)
     if step < end: _note_hardware(out, step, dev)

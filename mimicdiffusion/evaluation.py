@@ -67,18 +67,24 @@ def config_diff(a:dict, b:dict, prefix:str='')->list[str]:
 _LABEL_MAX = 2**16   # more classes than any data set here: a larger label or prediction is damage
 
 def _record_problem(obj, k:Optional[int])->Optional[str]:
-    "Why `obj` is no result record of a run with `k` seeds (None: it is one), so a damaged file fails here and not in `summarize`."
+    "Why `obj` is no result record of a run with `k` seeds (None: it is one): damage fails here, not in `summarize`."
     if not isinstance(obj, dict): return 'not a JSON object'
     for f in ('index', 'batch', 'batch_len', 'label'):
         v = obj.get(f)
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < (_LABEL_MAX if f == 'label' else 2**63): return f'{f}: expected an integer >= 0'
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < (_LABEL_MAX if f == 'label' else 2**63):
+            return f'{f}: expected an integer >= 0'
     for f in ('clean', 'adv'):
         v = obj.get(f, '<missing>')
         if f == 'adv' and v is None: continue
-        if not (isinstance(v, list) and len(v) == (k or len(v) or 1) and all(isinstance(p, int) and 0 <= p < _LABEL_MAX for p in v)):
+        ok = isinstance(v, list) and len(v) == (k or len(v) or 1)
+        if not (ok and all(isinstance(p, int) and 0 <= p < _LABEL_MAX for p in v)):
             return f'{f}: expected a list of {k or "the"} predicted labels'
-    if obj['adv'] is not None and not all(isinstance(obj.get(f), (int, float)) for f in ('linf', 'l2')): return 'linf, l2: expected numbers'
+    if obj['adv'] is not None and not all(isinstance(obj.get(f), (int, float)) for f in ('linf', 'l2')):
+        return 'linf, l2: expected numbers'
     return None
+
+def _has_seeds(header)->bool:
+    return isinstance(header.get('harness'), dict) and isinstance(header['harness'].get('seeds'), list)
 
 def read_results(path:str|Path, # a JSONL results file (it need not exist)
                 )->tuple[Optional[dict], list[dict], int]:
@@ -86,36 +92,42 @@ def read_results(path:str|Path, # a JSONL results file (it need not exist)
     path = Path(path)
     data = path.read_bytes() if path.exists() else b''
     header, recs, ends, pos, hend = None, [], [], 0, 0
-    fix = lambda line: ((f"; lines 1-{line - 1} are intact" if line > 2 else "; only the header (line 1) is intact") + f": keep them (head -n "
-                        f"{line - 1} {path.name} > fixed.jsonl, then move fixed.jsonl over {path.name}) to resume from there, or delete the file to start over")
+    def fix(line):   # the repair: keep the lines before `line`
+        return ((f"; lines 1-{line - 1} are intact" if line > 2 else "; only the header (line 1) is intact")
+                + f": keep them (head -n {line - 1} {path.name} > fixed.jsonl, then move fixed.jsonl over {path.name}) "
+                "to resume from there, or delete the file to start over")
     while True:
         nl = data.find(b'\n', pos)
         if nl < 0: break                                   # no newline: a line cut short (or end of file)
         line = len(recs) + (2 if header is not None else 1)   # the header is line 1, record k is line k + 2
         try: obj = json.loads(data[pos:nl])
-        except ValueError: raise ValueError(f"{path}: line {line} is not valid JSON; the file is damaged" + (fix(line) if line > 1 else '')) from None
+        except ValueError:
+            hint = fix(line) if line > 1 else ''
+            raise ValueError(f"{path}: line {line} is not valid JSON; the file is damaged{hint}") from None
         if header is None:
             if not (isinstance(obj, dict) and obj.get('format') == FORMAT): raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
             header, hend = obj, nl + 1
-        elif why := _record_problem(obj, len(s) if isinstance(h := header.get('harness'), dict) and isinstance(s := h.get('seeds'), list) else None):
+        elif why := _record_problem(obj, len(header['harness']['seeds']) if _has_seeds(header) else None):
             raise ValueError(f"{path}: line {line} is not a result record ({why})" + fix(line))
         else: recs.append(obj); ends.append(nl + 1)
         pos = nl + 1
     if header is None:   # empty, or a header cut short by a kill; anything else is someone's file, never overwritten
-        if data and not (data.startswith(_HEAD) or _HEAD.startswith(data)): raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
+        if data and not (data.startswith(_HEAD) or _HEAD.startswith(data)):
+            raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
         return None, [], 0
     first = {}
     for k, r in enumerate(recs):                            # a file two runs appended to at once holds images twice
         if first.setdefault(r['index'], k + 2) != k + 2:
-            raise ValueError(f"{path}: image {r['index']} is recorded twice (lines {first[r['index']]} and {k + 2}), as when two runs "
-                             "write one file at once" + fix(k + 2))
+            raise ValueError(f"{path}: image {r['index']} is recorded twice (lines {first[r['index']]} and {k + 2}), "
+                             "as when two runs write one file at once" + fix(k + 2))
     valid, i = (ends[-1] if ends else hend), 0            # now drop an unfinished last batch; earlier batches must be whole
     while i < len(recs):
         j = i
         while j < len(recs) and recs[j]['batch'] == recs[i]['batch']: j += 1
         if j - i != recs[i]['batch_len']:
-            if j < len(recs): raise ValueError(f"{path}: batch {recs[i]['batch']} (from line {i + 2}) holds {j - i} of its "
-                                               f"{recs[i]['batch_len']} records and later lines follow" + fix(i + 2))
+            if j < len(recs):
+                raise ValueError(f"{path}: batch {recs[i]['batch']} (from line {i + 2}) holds {j - i} of its "
+                                 f"{recs[i]['batch_len']} records and later lines follow" + fix(i + 2))
             valid, recs = (ends[i - 1] if i else hend), recs[:i]
             break
         i = j
