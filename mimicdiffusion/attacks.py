@@ -15,6 +15,7 @@ from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .core import check_choice, randn_like
 from .diffusion import Purifier, check_images
+from .checks import check_budget
 
 # %% auto #0
 __all__ = ['GRAD_MODES', 'NORMS', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss',
@@ -184,6 +185,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
     "PGD with EOT; each image keeps the iterate that fooled the most draws, the highest-loss one among equals."
     check_images(x)
     check_choice(norm, NORMS, 'norm')
+    eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
     mb = max_batch if batched_eot else B
@@ -243,6 +245,7 @@ def apgd_eot(model:nn.Module, x:Tensor, y:Tensor, eps:float, norm:str='Linf', # 
     "APGD with EOT through pyautoattack's `APGDAttack`."
     check_images(x)
     check_choice(norm, NORMS, 'norm')
+    eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att = attack_target(model)
     apgd = APGDAttack(
         att,
@@ -306,6 +309,7 @@ def autoattack(model:nn.Module, # logits from images in [0,1]; a `DefendedModel`
               )->AttackResult:
     "AutoAttack through pyautoattack; its checks' warnings (randomized or dynamic defense, ...) come back as `flags`."
     check_images(x)
+    eps = check_budget(eps, norm, x.shape, zero=True)
     aa = make_autoattack(model, eps, norm, version, attacks, n_iter, eot_iter, n_queries, seed, x.device)
     (x_adv, y_adv), flags, log = _run_logged(
         lambda: aa.run_standard_evaluation(x.detach(), y, batch_size=batch_size or len(x)), x.device

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_checkpoints.ipynb #50812d63
 from __future__ import annotations
-import difflib, json, math, os, pickle, re, warnings
+import difflib, json, math, os, re, warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -16,6 +16,7 @@ from diffusers import UNet2DModel
 from .core import check_choice
 from .diffusion import Schedule, linear_schedule, cosine_schedule
 from .backbones import UNetDenoiser
+from .checks import load_user_file
 
 # %% auto #0
 __all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'TIME_LABELS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights',
@@ -25,40 +26,6 @@ __all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'TIME_LABELS', 'SCO
            'TimeLabels', 'detect_format', 'load_checkpoint']
 
 # %% ../nbs/01c_checkpoints.ipynb #305239b5
-def _numpy_scalar_globals()->list:
-    "The globals that rebuild numeric numpy scalars (numpy 1 and 2 names): reconstructor, `numpy.dtype`, dtype classes."
-    try: import numpy as np
-    except ImportError: return []
-    scalar = np.float64(0).__reduce__()[0]   # numpy._core.multiarray.scalar (numpy 2), numpy.core.multiarray.scalar (1)
-    kinds = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-             np.float16, np.float32, np.float64, np.complex64, np.complex128]
-    return [(scalar, 'numpy.core.multiarray.scalar'), (scalar, 'numpy._core.multiarray.scalar'), np.dtype,
-            *dict.fromkeys(type(np.dtype(k)) for k in kinds)]
-
-_REFUSED = re.compile(r"GLOBAL (\S+)|unrecognized function (.+?)(?: which belongs to|$)|but got <class '([^']+)'>",
-                      re.M)   # the global torch refused, as its three messages name it
-_CORRUPT = re.compile(r"zip archive|EOF|corrupt|incomplete|too small|invalid|header", re.I)
-
-def _load_error(path:Path, e:Exception)->Optional[Exception]:
-    "A one-line error naming `path` and what was expected, for a refused or unreadable file; None for other errors."
-    m = _REFUSED.search(str(e)) if isinstance(e, pickle.UnpicklingError) else None
-    if m:
-        name = next(g for g in m.groups() if g)
-        name = name if '.' in name or name.startswith('<') else f'builtins.{name}'
-        return pickle.UnpicklingError(
-            f"{path}: refused: unpickling it needs {name}, which is not allowed: only tensors, numbers, strings, "
-            "containers and numpy scalars are read, so no pickled code can run; save the weights alone (a state dict) "
-            "or as .safetensors")
-    if isinstance(e, RuntimeError) and not _CORRUPT.search(str(e)): return None   # e.g. out of memory: not the file
-    m = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(e))   # torch's reason, without its advice
-    why = m.group(1).strip() if m else str(e).strip()
-    kind = type(e).__name__
-    if kind.islower(): kind = f"{type(e).__module__}.{kind}"                          # struct.error
-    why = f"{kind}: {why.splitlines()[0].split('. ')[0][:150]}" if why else kind
-    size = path.stat().st_size
-    return ValueError(f"{path}: not a readable checkpoint ({size:,} bytes; {why}): expected a complete file written by "
-                      "torch.save or safetensors; truncated files (interrupted downloads) read like this")
-
 def _folder_hint(root:Path)->str:
     "What to pass instead of a folder that is not a diffusers model: its checkpoint file(s), if any."
     files = sorted(f.name for f in root.iterdir() if f.is_file() and f.suffix in ('.pt', '.pth', '.ckpt'))
@@ -72,19 +39,7 @@ def load_weights(path, # a file written by `torch.save` (.pt, .pth, .ckpt, .bin)
     path = Path(path).expanduser()
     if path.is_dir(): raise IsADirectoryError(f"{path}: a folder, expected a checkpoint file" + _folder_hint(path))
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file (expected a checkpoint file)")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: empty file (0 bytes): expected a checkpoint written by torch.save or safetensors; "
-                         "fetch it again")
-    try:
-        if path.suffix == '.safetensors':
-            from safetensors.torch import load_file
-            return load_file(str(path), device='cpu')
-        allow = [g for g in _numpy_scalar_globals() if g not in torch.serialization.get_safe_globals()]
-        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        err = _load_error(path, e)
-        if err is None: raise
-        raise err from None
+    return load_user_file(path, 'checkpoint')   # numpy scalars allowed; refused or damaged: one line naming it
 
 # %% ../nbs/01c_checkpoints.ipynb #62d03fa9
 def _few(names, n:int=4)->str:

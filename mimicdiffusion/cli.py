@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #365f938b
 from __future__ import annotations
-import argparse, inspect, json, platform, sys
+import argparse, inspect, json, platform, sys, warnings
 from dataclasses import fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -17,8 +17,8 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_S
            'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size',
            'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
            'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command',
-           'add_evaluate_arguments', 'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack',
-           'evaluate_command']
+           'time_label', 'add_evaluate_arguments', 'parse_settings', 'load_classifier', 'evaluation_setup',
+           'make_attack', 'evaluate_command']
 
 # %% ../nbs/09_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -67,9 +67,11 @@ def main(argv:Optional[list]=None, # the arguments after the program name; None:
     "Run the command line: returns 0, or exits with 2 after a one-line `mimicdiffusion: error: ...` on stderr."
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if args.command is None: parser.print_help(); return 0
-        return args._run(args) or 0
+        with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
+            warnings.showwarning = lambda m, *a, **k: print(f'mimicdiffusion: warning: {one_line(m)}', file=sys.stderr)
+            args = parser.parse_args(argv)
+            if args.command is None: parser.print_help(); return 0
+            return args._run(args) or 0
     except SystemExit as e:   # --help and --version exit through argparse with code 0
         if e.code in (0, None): return 0
         raise
@@ -196,11 +198,8 @@ def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
     elif ck.exists():
         raise CLIError(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
     cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None}, device=args.device)
-    import torch
-    try: dev = torch.device(args.device)
-    except RuntimeError: raise CLIError(f'--device {args.device!r}: expected cpu, cuda or cuda:N') from None
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
+    from mimicdiffusion.checks import check_device
+    check_device(args.device)
     if args.stop_at is not None and args.stop_at > cfg.steps:
         raise CLIError(f'--stop-at {args.stop_at} is past the last step ({cfg.steps})')
     return cfg
@@ -261,11 +260,9 @@ def add_demo_arguments(p):
 
 def _setup_torch(args):
     import torch
+    from mimicdiffusion.checks import check_device
     if getattr(args, 'threads', 0): torch.set_num_threads(args.threads)
-    dev = torch.device(args.device)
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise CLIError(f'--device {args.device}: CUDA is not available on this machine')
-    return dev
+    return check_device(args.device)
 
 @register('demo', 'Attack, purify and score shipped Fashion-MNIST test images (no download needed).',
           add_demo_arguments)
@@ -273,7 +270,10 @@ def demo(args):
     "Attack, purify and score shipped test images: `mimicdiffusion demo`."
     from mimicdiffusion.demo import run_demo, results_markdown
     from mimicdiffusion.attacks import GRAD_MODES
+    from mimicdiffusion.checks import check_budget, check_writable_dir
     check_choice(args.grad, GRAD_MODES, '--grad')
+    check_budget(args.eps, what='--eps')
+    check_writable_dir(args.out)   # before minutes of work, not after
     dev = _setup_torch(args)
     r = run_demo(n=args.n, eps=args.eps, grad=args.grad, iters=args.iters, eot=args.eot, K=args.K, t_star=args.t_star,
                  seed=args.seed, device=dev, out=args.out, progress=not args.quiet)
@@ -339,6 +339,7 @@ def add_purify_arguments(p):
         action='store_true',
         help='resize images that do not fit the model (with a warning) instead of rejecting them',
     )
+    p.add_argument('--overwrite', action='store_true', help='replace earlier outputs in --out (never inputs)')
     p.add_argument('--seed', type=_number(int, 0), default=0)
     p.add_argument('--device', default='cpu')
     add_speed_arguments(p)
@@ -348,12 +349,17 @@ def add_purify_arguments(p):
           add_purify_arguments)
 def purify_command(args):
     "Purify image files or saved batches: `mimicdiffusion purify`."
-    from mimicdiffusion.demo import purify_files
+    from mimicdiffusion.demo import purify_files, IMAGE_EXTS
     from mimicdiffusion.purifiers import make_purifier
+    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path, user_file
+    for p in args.inputs: check_input_path(p, ('.pt', '.npy') + IMAGE_EXTS)
+    check_budget(args.eps, what='--eps')
+    check_writable_dir(args.out)
     dev = _setup_torch(args)
     if args.checkpoint:
         from mimicdiffusion.checkpoints import load_checkpoint
-        den, sched = load_checkpoint(args.checkpoint, format=args.format)
+        with user_file(args.checkpoint, 'diffusion checkpoint'):
+            den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
         size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
         C = getattr(den, 'in_channels', None) or 3
         if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
@@ -363,12 +369,13 @@ def purify_command(args):
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
     den, sched = apply_speed(den, args).to(dev), sched.to(dev)
     pur = make_purifier(args.defense, den, sched, preset=args.preset, K=args.K, eps=args.eps, t_star=args.t_star)
-    for p in args.inputs:
-        if not p.exists(): raise CLIError(f'{p}: no such file')
-    written = purify_files(
-        args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed, progress=not args.quiet
-    )
+    written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed,
+                           progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
+
+def time_label(args)->str:
+    "The time labels of a continuous-time checkpoint: the reference code's plain index for `--preset reference_code`."
+    return 'index' if getattr(args, 'defense', 'mimic') == 'mimic' and args.preset == 'reference_code' else 'matched'
 
 # %% ../nbs/09_cli.ipynb #d6067a95
 def _generator(x, seed:int):
@@ -441,6 +448,7 @@ def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --se
         name, sep, value = item.partition('=')
         if not sep or name not in hints:
             raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
+        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
         typ = hints[name]
         try:
             if value.lower() == 'none' and name == 'phi': out[name] = None
@@ -467,10 +475,13 @@ def load_classifier(arch:str, path:str, n_classes:int):
             raise CLIError('--classifier-arch wrn-28-10 needs RobustBench: pip install robustbench') from None
         net, norm = WideResNet(depth=28, widen_factor=10, num_classes=n_classes), nn.Identity()
     else: raise CLIError(f"--classifier-arch {arch!r}: expected resnet50 or wrn-28-10")
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    sd = sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+    from mimicdiffusion.checks import load_user_file, user_file
+    sd = load_user_file(path, 'classifier state dict')
+    sd = sd['state_dict'] if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict) else sd
+    if not (isinstance(sd, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
+        raise CLIError(f'--classifier {path}: expected a state dict (names -> tensors), found {type(sd).__name__}')
     sd = {k.removeprefix('module.'): v for k, v in sd.items()}
-    missing, unexpected = net.load_state_dict(sd, strict=False)
+    with user_file(path, f'{arch} state dict'): missing, unexpected = net.load_state_dict(sd, strict=False)
     if missing or unexpected:
         raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
     return nn.Sequential(norm, net).eval()
@@ -480,11 +491,17 @@ def evaluation_setup(args, device):
     import torch.nn.functional as F
     from mimicdiffusion.evaluation import weights_digest, embedded_digests
     if args.dataset == 'fmnist':
+        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored
+            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; '
+                           'fmnist uses the embedded models')
         from mimicdiffusion.embedded import load_embedded
         from mimicdiffusion.data import fashion_mnist
         emb = load_embedded(device)
         try: data = fashion_mnist('test', args.data_root, download=False)
-        except FileNotFoundError: data = emb.data          # the 1,000 shipped test images
+        except FileNotFoundError:
+            if args.data_root is not None:
+                raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
+            data = emb.data          # the 1,000 shipped test images
         clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
         weights = embedded_digests()
     elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):
@@ -499,7 +516,8 @@ def evaluation_setup(args, device):
             args.classifier,
             n_classes,
         ).to(device)
-        den, sched = load_checkpoint(args.checkpoint, format=args.format); den, sched = den.to(device), sched.to(device)
+        den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
+        den, sched = den.to(device), sched.to(device)
         weights = {
             'checkpoint': (
                 weights_digest(args.checkpoint) if Path(args.checkpoint).exists() else args.checkpoint
@@ -524,10 +542,10 @@ def evaluation_setup(args, device):
 def make_attack(args, clf, pur, transform):
     "attack(x, y, seed) -> x_adv for the harness, or None."
     check_choice(args.attack, EVAL_ATTACKS, '--attack')
-    if args.attack == 'none': return None
     from mimicdiffusion.attacks import DefendedModel, Classify, get_attack, GRAD_MODES, NORMS
     check_choice(args.grad, GRAD_MODES, '--grad')
     check_choice(args.norm, NORMS, '--norm')
+    if args.attack == 'none': return None   # after the checks: no bogus --grad or --norm passes with --attack none
     if pur is None: model = Classify(clf, transform)
     else:
         sur = None
@@ -553,14 +571,21 @@ def make_attack(args, clf, pur, transform):
 def evaluate_command(args):
     "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
-    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict
+    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, get_batch
     from mimicdiffusion.stats import summarize
     from mimicdiffusion.attacks import Classify
+    from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
     if args.threads: torch.set_num_threads(args.threads)
+    args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
+    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
+    check_budget(args.eps, args.norm, what='--eps')
+    if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
+    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # another run on --out: refused at once
     dist = init_distributed()
-    device = torch.device(args.device) if args.device else dist.device
+    device = check_device(args.device) if args.device else dist.device
     clf, pur, data, transform, weights = evaluation_setup(args, device)
     if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
+    check_budget(args.eps, args.norm, get_batch(data, [0])[0].shape, '--eps')   # the L2 bound needs the image size
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
     config = {

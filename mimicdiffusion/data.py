@@ -21,7 +21,10 @@ __all__ = ['FMNIST_ENV', 'DEBIAN_FMNIST', 'FMNIST_CACHE', 'FMNIST_CLASSES', 'ASS
 def read_idx(path:str|Path)->np.ndarray:
     "Read an IDX file (optionally gzipped) into a numpy array of its stored shape."
     path = Path(path)
-    with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: data = f.read()
+    try:
+        with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: data = f.read()
+    except (OSError, EOFError) as e:   # e.g. not gzipped, or cut short
+        raise ValueError(f"{path}: cannot read the IDX file ({e})") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0: raise ValueError(f"{path}: not an IDX file (bad magic number)")
     if data[2] != 0x08:
         raise ValueError(f"{path}: only unsigned-byte IDX files are supported (type code 0x08), found {data[2]:#04x}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_demo.ipynb #7c4dfd1a
 from __future__ import annotations
-import io, json, time, warnings
+import io, json, os, time, warnings
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -12,11 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import check_choice, write_atomic
+from .core import check_choice
 from .purifiers import Purifier, MimicDiffusion, make_purifier
 from .mimic import LongRangeTrace
 from .attacks import DefendedModel, pgd_eot, GRAD_MODES
 from .embedded import load_embedded
+from .checks import (check_budget, check_device, check_writable_dir, check_outputs, check_input_path,
+                                  load_user_file, check_batch, read_image, write_image, image_bits, temp_sibling)
 
 # %% auto #0
 __all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'explorer_run',
@@ -38,8 +40,9 @@ def run_demo(n:int=64, # shipped test images to attack (at most 1000)
              seed:int=0, device:str='cpu', out:str|Path='mimicdiffusion-demo', progress:bool=True)->dict:
     "Attack, purify and score `n` embedded test images; writes results.json, results.md and grid.png to `out`."
     if not 1 <= n <= 1000: raise ValueError(f"n must be between 1 and 1000 (the shipped test images), got {n}")
-    if not 0 < eps < 1: raise ValueError(f"eps must lie in (0, 1) ([0,1] pixel units), got {eps}")
+    eps = check_budget(eps, 'Linf')
     check_choice(grad, GRAD_MODES, 'attack gradient')
+    device, out = check_device(device, 'device'), check_writable_dir(out, 'out')   # before minutes of work, not after
     t0 = time.perf_counter()
     emb = load_embedded(device)
     idx = np.random.default_rng(seed).permutation(len(emb.data))[:n]
@@ -105,27 +108,25 @@ def _png(fig, dpi:int=100)->bytes:
 def _write_outputs(out:Path, result, x_clean, grids):
     "results.json, results.md and grid.png, all made in memory first, each file written whole (`write_atomic`)."
     import matplotlib.pyplot as plt
-    rows = [('clean', x_clean)] + [
-        r for name, (xa, pa) in grids.items() for r in ((f'adv. vs {name}', xa), (f'{name}(adv.)', pa))
-    ]
-    n = x_clean.shape[0]
-    fig, axs = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95), squeeze=False)
-    for r, (label, ims) in enumerate(rows):
-        for c in range(n):
-            ax = axs[r, c]
-            ax.imshow(ims[c].permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1)
-            ax.set_xticks([]); ax.set_yticks([])
-            if c == 0: ax.set_ylabel(label, fontsize=7)
-    fig.tight_layout()
-    grid = _png(fig)
-    plt.close(fig)
-    files = {
-        'results.json': json.dumps(result, indent=1).encode(),
-        'results.md': results_markdown(result).encode(),
-        'grid.png': grid,
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items(): write_atomic(out/name, data)
+    with temp_sibling(out, 'demo') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
+        (tmp/'results.json').write_text(json.dumps(result, indent=1))
+        (tmp/'results.md').write_text(results_markdown(result))
+        rows = [('clean', x_clean)] + [
+            r for name, (xa, pa) in grids.items() for r in ((f'adv. vs {name}', xa), (f'{name}(adv.)', pa))
+        ]
+        n = x_clean.shape[0]
+        fig, axs = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95), squeeze=False)
+        for r, (label, ims) in enumerate(rows):
+            for c in range(n):
+                ax = axs[r, c]
+                ax.imshow(ims[c].permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1)
+                ax.set_xticks([]); ax.set_yticks([])
+                if c == 0: ax.set_ylabel(label, fontsize=7)
+        fig.tight_layout()
+        fig.savefig(tmp/'grid.png', dpi=100)
+        plt.close(fig)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in ('results.json', 'results.md', 'grid.png'): os.replace(tmp/f, out/f)
 
 # %% ../nbs/08_demo.ipynb #85bd5688
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
@@ -134,36 +135,8 @@ def read_input(path:Path, shape:tuple, # the model's (C,H,W)
                resize:bool=False)->Tensor:
     "One input file as a float batch (B,C,H,W) in [0,1] fitting `shape`; a ValueError/FileNotFoundError names a fault."
     C, H, W = shape
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    ext = path.suffix.lower()
-    if ext in ('.pt', '.npy'):
-        try:
-            x = (
-                torch.load(path, weights_only=True, map_location='cpu')
-                if ext == '.pt'
-                else torch.from_numpy(np.load(path, allow_pickle=False))
-            )
-        except Exception as e:
-            raise ValueError(f"{path}: cannot read the batch ({type(e).__name__})") from None
-        if not isinstance(x, Tensor): raise ValueError(f"{path}: expected a tensor, found {type(x).__name__}")
-        if x.ndim == 3: x = x[None]
-        if x.ndim != 4: raise ValueError(f"{path}: expected a batch (B,C,H,W), got shape {tuple(x.shape)}")
-        if x.shape[0] == 0: raise ValueError(f"{path}: empty batch")
-        x = x.float()
-        if not torch.isfinite(x).all(): raise ValueError(f"{path}: the batch contains NaN or Inf")
-        if x.min() < 0 or x.max() > 1:
-            raise ValueError(f"{path}: values must lie in [0, 1], found [{x.min():.3g}, {x.max():.3g}]")
-        if x.shape[1] != C: raise ValueError(f"{path}: the model takes {C} channel(s), the batch has {x.shape[1]}")
-    elif ext in IMAGE_EXTS:
-        from PIL import Image, UnidentifiedImageError
-        try:
-            with Image.open(path) as im: im = im.convert('L' if C == 1 else 'RGB')
-        except (UnidentifiedImageError, OSError): raise ValueError(f"{path}: not a readable image") from None
-        x = torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).float().div(255)
-        x = (x[None] if x.ndim == 2 else x.permute(2, 0, 1))[None]
-    else:
-        exts = ', '.join(IMAGE_EXTS)
-        raise ValueError(f"{path}: unsupported file type {ext!r}; expected an image ({exts}) or a .pt/.npy batch")
+    ext = check_input_path(path, ('.pt', '.npy') + IMAGE_EXTS).suffix.lower()
+    x = check_batch(load_user_file(path, 'batch'), path, C) if ext in ('.pt', '.npy') else read_image(path, C)[None]
     if tuple(x.shape[-2:]) != (H, W):
         if not resize:
             raise ValueError(
@@ -177,33 +150,38 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
                  out:str|Path, # output folder
                  purifier:Purifier, # e.g. MimicDiffusion on the embedded model
                  shape:tuple, # the model's (C,H,W)
-                 resize:bool=False, seed:int=0, batch_size:int=64, progress:bool=True)->list[Path]:
+                 resize:bool=False, seed:int=0, batch_size:int=64, progress:bool=True,
+                 overwrite:bool=False, # replace earlier outputs in `out`; inputs are never replaced
+                )->list[Path]:
     "Purify every input and write the results into `out`; returns the paths written."
     if not inputs: raise ValueError("no input files given")
     paths = [Path(p) for p in inputs]
-    names = [p.stem if p.suffix.lower() in IMAGE_EXTS else p.name for p in paths]
+    names = [p.stem + '.png' if p.suffix.lower() in IMAGE_EXTS else p.name for p in paths]
     if len(set(names)) != len(names): raise ValueError("two inputs would write the same output name; rename one")
+    out = check_writable_dir(out, 'out')
+    check_outputs([out/n for n in names], paths, overwrite, 'out')
     batches = [read_input(p, shape, resize) for p in paths]        # everything is checked before anything is written
-    g = torch.Generator().manual_seed(seed)
-    results = []
-    for p, x in zip(tqdm(paths, desc='purify', disable=not progress), batches):
-        with torch.no_grad():
-            y = torch.cat([purifier(x[i : i + batch_size], generator=g) for i in range(0, len(x), batch_size)])
-        results.append((p, y.clamp(0, 1)))
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for p, y in results:                                           # every result is made before anything is written
-        buf, ext = io.BytesIO(), p.suffix.lower()
-        if ext in IMAGE_EXTS:
-            from PIL import Image
-            arr = (y[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-            Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr).save(buf, format='PNG')
-            name = p.stem + '.png'
-        else:
-            torch.save(y, buf) if ext == '.pt' else np.save(buf, y.numpy())
-            name = p.name
-        written.append(write_atomic(out/name, buf.getvalue()))
-    return written
+    with temp_sibling(out, 'purify') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
+        written, g = [], torch.Generator().manual_seed(seed)
+        n_images = sum(len(x) for x in batches)
+        bar = tqdm(total=n_images, desc='purify', unit='image', disable=not progress)   # images, not files
+        for p, x, name in zip(paths, batches, names):
+            ys = []
+            for i in range(0, len(x), batch_size):
+                with torch.no_grad(): ys.append(purifier(x[i:i + batch_size], generator=g))
+                bar.update(len(ys[-1]))
+            y, ext, dst = torch.cat(ys).clamp(0, 1), p.suffix.lower(), tmp/name
+            if ext in IMAGE_EXTS: write_image(dst, y[0], image_bits(p))   # a 16-bit image stays 16-bit
+            elif ext == '.pt': torch.save(y, dst)
+            else: np.save(dst, y.numpy())
+            written.append(dst)
+        bar.close()
+        out.mkdir(parents=True, exist_ok=True)
+        final = []
+        for f in written:
+            os.replace(f, out/f.name)
+            final.append(out/f.name)
+        return final
 
 # %% ../nbs/08_demo.ipynb #370bb5ae
 def explorer_run(emb, index:int=0, eps:float=0.1, scale:float=0.183, window:tuple=(0.1, 0.79), split:str='pixel',

@@ -19,6 +19,7 @@ from .diffusion import linear_schedule, q_sample, Schedule
 from .backbones import UNetDenoiser
 from .core import write_atomic
 from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset
+from .checks import check_device, load_user_file, user_file
 
 # %% auto #0
 __all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'hardware_summary', 'diffusion_loss',
@@ -120,23 +121,22 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if resume and (out/'checkpoint.pt').exists(): _check_resume(out/'config.json', {'kind': kind, **asdict(cfg)})
     if cfg.threads: torch.set_num_threads(cfg.threads)
-    dev = torch.device(cfg.device)
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f'device {cfg.device!r}: CUDA is not available on this machine')
+    dev = check_device(cfg.device, 'device')
     torch.manual_seed(cfg.seed)
     model.to(dev)
     if ema_model is not None: ema_model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     ck, step, elapsed = out/'checkpoint.pt', 0, 0.
     if resume and ck.exists():
-        st = torch.load(ck, weights_only=True, map_location='cpu')
-        model.load_state_dict(st['model'])
-        opt.load_state_dict(st['opt'])
-        step, elapsed = int(st['step']), float(st['elapsed'])
-        if ema_model is not None: ema_model.load_state_dict(st['ema'])
-        torch.set_rng_state(st['rng'])
-        if dev.type == 'cuda' and 'cuda_rng' in st:
-            torch.cuda.set_rng_state(st['cuda_rng'], dev)  # exact resume on a GPU too
+        st = load_user_file(ck, 'training checkpoint')
+        with user_file(ck, 'training checkpoint'):   # missing keys or other shapes: one line naming the file
+            model.load_state_dict(st['model'])
+            opt.load_state_dict(st['opt'])
+            step, elapsed = int(st['step']), float(st['elapsed'])
+            if ema_model is not None: ema_model.load_state_dict(st['ema'])
+            torch.set_rng_state(st['rng'])
+            if dev.type == 'cuda' and 'cuda_rng' in st:
+                torch.cuda.set_rng_state(st['cuda_rng'], dev)  # exact resume on a GPU too
     (out/'config.json').write_text(json.dumps({'kind': kind, **asdict(cfg)}, indent=1))
     end = min(cfg.steps, stop_at or cfg.steps)
     if step < end: _note_hardware(out, step, dev)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from .core import write_atomic
+from .checks import check_seeds, locks_file
 
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
@@ -45,6 +46,7 @@ def derive_seed(base:int, # the user's seed, >= 0
 
 # %% ../nbs/07_evaluation.ipynb #04024bcc
 FORMAT = 'mimicdiffusion-eval/1'
+_HEAD = b'{"format": "' + FORMAT.encode() + b'"'   # how every header line begins
 
 def _jsonable(obj): return json.loads(json.dumps(obj))   # tuples -> lists; fails early on what JSON cannot hold
 
@@ -58,32 +60,71 @@ def config_diff(a:dict, b:dict, prefix:str='')->list[str]:
     return out
 
 # %% ../nbs/07_evaluation.ipynb #f469c8d0
+_LABEL_MAX = 2**16   # more classes than any data set here: a larger label or prediction is damage
+
+def _record_problem(obj, k:Optional[int])->Optional[str]:
+    "Why `obj` is no result record of a run with `k` seeds (None: it is one): damage fails here, not in `summarize`."
+    if not isinstance(obj, dict): return 'not a JSON object'
+    for f in ('index', 'batch', 'batch_len', 'label'):
+        v = obj.get(f)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < (_LABEL_MAX if f == 'label' else 2**63):
+            return f'{f}: expected an integer >= 0'
+    for f in ('clean', 'adv'):
+        v = obj.get(f, '<missing>')
+        if f == 'adv' and v is None: continue
+        ok = isinstance(v, list) and len(v) == (k or len(v) or 1)
+        if not (ok and all(isinstance(p, int) and 0 <= p < _LABEL_MAX for p in v)):
+            return f'{f}: expected a list of {k or "the"} predicted labels'
+    if obj['adv'] is not None and not all(isinstance(obj.get(f), (int, float)) for f in ('linf', 'l2')):
+        return 'linf, l2: expected numbers'
+    return None
+
+def _has_seeds(header)->bool:
+    return isinstance(header.get('harness'), dict) and isinstance(header['harness'].get('seeds'), list)
+
 def read_results(path:str|Path, # a JSONL results file (it need not exist)
                 )->tuple[Optional[dict], list[dict], int]:
     "(header, records, valid_bytes): the file's complete part; a torn tail from a killed run is left out."
     path = Path(path)
     data = path.read_bytes() if path.exists() else b''
     header, recs, ends, pos, hend = None, [], [], 0, 0
+    def fix(line):   # the repair: keep the lines before `line`
+        return ((f"; lines 1-{line - 1} are intact" if line > 2 else "; only the header (line 1) is intact")
+                + f": keep them (head -n {line - 1} {path.name} > fixed.jsonl, then move fixed.jsonl over {path.name}) "
+                "to resume from there, or delete the file to start over")
     while True:
         nl = data.find(b'\n', pos)
         if nl < 0: break                                   # no newline: a line cut short (or end of file)
+        line = len(recs) + (2 if header is not None else 1)   # the header is line 1, record k is line k + 2
         try: obj = json.loads(data[pos:nl])
         except ValueError:
-            raise ValueError(f"{path}: line {len(recs) + 1} is not valid JSON; the file is damaged") from None
+            hint = fix(line) if line > 1 else ''
+            raise ValueError(f"{path}: line {line} is not valid JSON; the file is damaged{hint}") from None
         if header is None:
             if not (isinstance(obj, dict) and obj.get('format') == FORMAT):
                 raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
             header, hend = obj, nl + 1
+        elif why := _record_problem(obj, len(header['harness']['seeds']) if _has_seeds(header) else None):
+            raise ValueError(f"{path}: line {line} is not a result record ({why})" + fix(line))
         else: recs.append(obj); ends.append(nl + 1)
         pos = nl + 1
-    if header is None: return None, [], 0
-    valid, i = (ends[-1] if ends else hend), 0  # now drop an unfinished last batch; earlier batches must be whole
+    if header is None:   # empty, or a header cut short by a kill; anything else is someone's file, never overwritten
+        if data and not (data.startswith(_HEAD) or _HEAD.startswith(data)):
+            raise ValueError(f"{path}: not a results file (no {FORMAT} header)")
+        return None, [], 0
+    first = {}
+    for k, r in enumerate(recs):                            # a file two runs appended to at once holds images twice
+        if first.setdefault(r['index'], k + 2) != k + 2:
+            raise ValueError(f"{path}: image {r['index']} is recorded twice (lines {first[r['index']]} and {k + 2}), "
+                             "as when two runs write one file at once" + fix(k + 2))
+    valid, i = (ends[-1] if ends else hend), 0            # now drop an unfinished last batch; earlier batches must be whole
     while i < len(recs):
         j = i
         while j < len(recs) and recs[j]['batch'] == recs[i]['batch']: j += 1
         if j - i != recs[i]['batch_len']:
             if j < len(recs):
-                raise ValueError(f"{path}: batch {recs[i]['batch']} is incomplete in the middle of the file")
+                raise ValueError(f"{path}: batch {recs[i]['batch']} (from line {i + 2}) holds {j - i} of its "
+                                 f"{recs[i]['batch_len']} records and later lines follow" + fix(i + 2))
             valid, recs = (ends[i - 1] if i else hend), recs[:i]
             break
         i = j
@@ -134,6 +175,7 @@ def shard_indices(n:int, # images 0..n-1
     return [i for i in range(n) if (i // batch_size) % world == rank]
 
 # %% ../nbs/07_evaluation.ipynb #92694599
+@locks_file('out')   # one writer per results file: a second run on `out` is refused before it reads or writes anything
 def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,classes): one purification run
              attack:Optional[Callable], # attack(x, y, seed) -> x_adv (B,C,H,W) in [0,1]; None: clean accuracy only
              data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
@@ -148,7 +190,8 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
              shard:Optional[tuple[int, int]]=None, # (rank, world): evaluate only that shard of `shard_indices`
             )->list[dict]:
     "Classify images 0..n-1 clean and under `attack`, once per seed, appending a JSON record per image to `out`."
-    out, seeds = Path(out), [int(s) for s in seeds]
+    out, seeds = Path(out), check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
+    check_seeds([attack_seed], 'attack_seed')
     if not seeds or batch_size < 1: raise ValueError("need at least one seed and batch_size >= 1")
     header = make_header(config, seeds, batch_size, attack_seed, attack is not None)
     if shard is not None: header['shard'] = {'rank': shard[0], 'world': shard[1]}
