@@ -26,7 +26,7 @@ def check_budget(eps, # the budget a user gave, in [0,1] pixel units
                  what:str='eps', # how the message names it, e.g. '--eps'
                  zero:bool=False, # accept 0 (an attack that may not move: a sanity check of attack code)
                 )->float:
-    "`eps` as a float when it is a usable budget: finite, > 0, at most 1 (Linf) or sqrt(C*H*W) (L2); else `ValueError`."
+    "`eps` as a float when it is a usable budget: finite, > 0, at most 1 (Linf) or `sqrt(C*H*W)` (L2); else `ValueError`."
     check_choice(norm, NORMS, 'norm')
     try: e = float(eps)
     except (TypeError, ValueError): raise ValueError(f"{what} {eps!r}: expected a number") from None
