@@ -226,7 +226,7 @@ def explorer(emb=None):
     out, button = W.Output(), W.Button(description='Run', button_style='primary')
     def run(_=None):
         with out:
-            out.outputs = ()   # clears the panel's output; unlike clear_output, it prints no terminal codes outside Jupyter
+            out.outputs = ()   # clears the panel; unlike clear_output, prints no terminal codes outside Jupyter
             fig, _p = explorer_run(emb, **{k: v.value for k, v in w.items()}); plt.show(fig)
     button.on_click(run)
     panel = W.VBox([W.HBox([W.VBox(list(w.values())[:3]), W.VBox(list(w.values())[3:])]), button, out])

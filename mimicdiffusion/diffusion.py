@@ -306,7 +306,7 @@ class Purifier(nn.Module):
 
 # %% ../nbs/01_diffusion.ipynb #7de79b15
 class DiffPure(Purifier):
-    "DiffPure: diffuse the input to timestep `t_star`, then denoise back with K strided DDPM (eta=1) or DDIM (eta=0) steps."
+    "DiffPure: diffuse the input to timestep `t_star`, then denoise with K strided DDPM (eta=1) or DDIM (eta=0) steps."
     def __init__(self, denoiser:Callable, sched:Schedule,
                  t_star:int=100, # diffusion depth, a timestep in 0..T-1
                  K:Optional[int]=None, # number of reverse steps (default t_star+1: every timestep)

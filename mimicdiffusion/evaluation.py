@@ -117,7 +117,7 @@ def read_results(path:str|Path, # a JSONL results file (it need not exist)
         if first.setdefault(r['index'], k + 2) != k + 2:
             raise ValueError(f"{path}: image {r['index']} is recorded twice (lines {first[r['index']]} and {k + 2}), "
                              "as when two runs write one file at once" + fix(k + 2))
-    valid, i = (ends[-1] if ends else hend), 0            # now drop an unfinished last batch; earlier batches must be whole
+    valid, i = (ends[-1] if ends else hend), 0  # now drop an unfinished last batch; earlier batches must be whole
     while i < len(recs):
         j = i
         while j < len(recs) and recs[j]['batch'] == recs[i]['batch']: j += 1
