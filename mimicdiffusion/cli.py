@@ -441,7 +441,7 @@ def add_evaluate_arguments(p):
 def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
                   )->dict:
     "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
-    from typing import get_type_hints
+    from typing import Union, get_args, get_origin, get_type_hints
     from mimicdiffusion.mimic import MimicConfig
     hints, out = get_type_hints(MimicConfig), {}
     for item in items:
@@ -449,13 +449,14 @@ def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --se
         if not sep or name not in hints:
             raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
         if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
-        typ = hints[name]
+        typ, optional = hints[name], False
+        if get_origin(typ) is Union:   # Optional[X]: 'none' gives None, anything else an X
+            typ, optional = next(t for t in get_args(typ) if t is not type(None)), True
         try:
-            if value.lower() == 'none' and name == 'phi': out[name] = None
+            if optional and value.lower() == 'none': out[name] = None
             elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
             elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
             elif typ in (int, float): out[name] = typ(value)
-            elif name == 'phi': out[name] = float(value)
             else: out[name] = value
         except (KeyError, ValueError):
             raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None

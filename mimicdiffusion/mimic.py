@@ -10,13 +10,13 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 from .core import check_choice, randn_like
-from .diffusion import Guidance, Purifier, Schedule, StepInfo, sample, strided_timesteps
+from .diffusion import Guidance, Purifier, Schedule, StepInfo, q_sample, sample, strided_timesteps
 from .manhattan import surrogate_sign, energy_grad, SIGN_GRADS
 from .split import long_range_mask, budget_to_model, SPLIT_RULES
 from .superres import Downsample, sr_grad
 
 # %% auto #0
-__all__ = ['PRESETS', 'MimicConfig', 'preset', 'MimicGuidance', 'LongRangeTrace', 'MimicDiffusion']
+__all__ = ['PRESETS', 'MimicConfig', 'preset', 'MimicGuidance', 'LongRangeTrace', 'roll_each', 'random_shift', 'MimicDiffusion']
 
 # %% ../nbs/05_sampling.ipynb #625909fc
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class MimicConfig:
     exact_guidance:bool=False      # guidance gradient through the network
     sign_grad:str='ste'            # backward surrogate of sign: 'ste', 'tanh' or 'zero'
     tau:float=0.05                 # temperature of the tanh surrogate
+    start:Optional[int]=None       # None: start from pure noise (the paper); a timestep t*: from the input diffused to t*
+    shift:int=0                    # random circular shift per image, up to this many pixels per axis, undone after
     def __post_init__(self):
         lo_hi = len(self.window) == 2 and 0 <= self.window[0] <= self.window[1] <= 1
         checks = [(self.split in SPLIT_RULES, f"split must be one of {SPLIT_RULES}"),
@@ -48,6 +50,8 @@ class MimicConfig:
                   (self.sign_grad in SIGN_GRADS, f"sign_grad must be one of {SIGN_GRADS}"),
                   (self.K >= 1, "K must be >= 1"),
                   (self.scale >= 0, "scale must be >= 0"),
+                  (self.start is None or self.start >= 0, "start must be None or a timestep >= 0"),
+                  (self.shift >= 0, "shift must be >= 0"),
                   (lo_hi, "window must be (lo, hi) with 0 <= lo <= hi <= 1")]
         for ok, msg in checks:
             if not ok: raise ValueError(f"MimicConfig: {msg}")
@@ -56,7 +60,12 @@ class MimicConfig:
     def guided(self, t:int, T:int=1000)->bool:
         "Whether timestep `t` lies in the guidance window."
         return self.window[0] * T <= t <= self.window[1] * T
-    def to_json(self)->str: return json.dumps(asdict(self))
+    def to_json(self)->str:
+        "The config as JSON; the variant fields (`start`, `shift`) only when set, so earlier configs keep their JSON."
+        d = asdict(self)
+        for k, default in (('start', None), ('shift', 0)):
+            if d[k] == default: del d[k]
+        return json.dumps(d)
     @classmethod
     def from_json(cls, s:str):
         d = json.loads(s)
@@ -118,6 +127,22 @@ class LongRangeTrace:
         "(t, fraction of long-range pixels) for every guided step recorded."
         return [(t, float(f)) for t, f in self.trace]
 
+# %% ../nbs/05_sampling.ipynb #b81d3e2a
+def roll_each(x:Tensor, # (B,C,H,W) images
+              shifts:Tensor, # (B,2) integer offsets (rows, columns), one pair per image
+             )->Tensor:
+    "Each image rolled circularly by its own offsets (differentiable: a permutation of the pixels)."
+    return torch.stack([torch.roll(xi, (dy, dx), dims=(-2, -1)) for xi, (dy, dx) in zip(x, shifts.tolist())])
+
+def random_shift(x:Tensor, # (B,C,H,W) images
+                 max_shift:int, # largest offset per axis, in pixels; 0: no shift and no random draw
+                 generator:Optional[torch.Generator]=None,
+                )->tuple[Tensor, Optional[Tensor]]:
+    "(images rolled by random offsets in [-max_shift, max_shift], the (B,2) offsets); (x, None) when max_shift is 0."
+    if max_shift == 0: return x, None
+    shifts = torch.randint(-max_shift, max_shift + 1, (x.shape[0], 2), generator=generator, device=x.device)
+    return roll_each(x, shifts), shifts
+
 # %% ../nbs/05_sampling.ipynb #be62434c
 class MimicDiffusion(Purifier):
     "MimicDiffusion: sample from pure noise, guided toward the input by Manhattan and super-resolution terms."
@@ -128,7 +153,9 @@ class MimicDiffusion(Purifier):
         super().__init__(denoiser, sched, image_shape)
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
-        self.steps = strided_timesteps(cfg.K, sched.T - 1)
+        if cfg.start is not None and not cfg.start < sched.T:
+            raise ValueError(f"start {cfg.start}: the model has timesteps 0..{sched.T - 1}")
+        self.steps = strided_timesteps(cfg.K, sched.T - 1 if cfg.start is None else cfg.start)
         ts = [t for t, _ in self.steps]
         if cfg.scale > 0 and not any(cfg.guided(t, sched.T) for t in ts):   # the output would ignore the input
             lo, hi = cfg.window[0] * sched.T, cfg.window[1] * sched.T
@@ -136,8 +163,11 @@ class MimicDiffusion(Purifier):
                              f"lies in the guidance window {cfg.window} (timesteps {lo:g}..{hi:g}): the purification "
                              "would ignore its input; use more steps or widen the window")
     def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
-        guide = MimicGuidance(self.cfg, self.sched.T)
-        xT = randn_like(guide.check(x), generator)   # pure noise: the input enters through the guidance only
-        return sample(self.denoiser, xT, self.steps, self.sched, self.cfg.eta, guide, x, generator, grad_checkpoint,
-                      self.cfg.clip_x0, progress, callback)
+        guide, c = MimicGuidance(self.cfg, self.sched.T), self.cfg
+        x, shifts = random_shift(guide.check(x), c.shift, generator)   # shift=0: x itself, no random draw
+        if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters through the guidance only
+        else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # the input, diffused to t*
+        out = sample(self.denoiser, x_start, self.steps, self.sched, c.eta, guide, x, generator, grad_checkpoint,
+                     c.clip_x0, progress, callback)
+        return out if shifts is None else roll_each(out, -shifts)
     def extra_repr(self): return self.cfg.to_json()
