@@ -7,7 +7,7 @@
 2. Links: links to the package's documentation host (doc_host + doc_baseurl of settings.ini), as nbdev writes them from _modidx.py,
    become relative links to the page the build produced. Page names are read from the build, never from a list: each processed
    notebook in the processed folder gives its `output-file` (the name nbdev and Quarto use, e.g. `sampling.html`) and the page the
-   renderer wrote for it (`05_sampling.html` for smalldocs, `sampling.html` for Quarto). The anchor must be an id of that page
+   renderer wrote for it (`05_mimic.html` for smalldocs, `sampling.html` for Quarto). The anchor must be an id of that page
    (`Class.method` with no doc of its own links to the doc of `Class`). A private name (`_name`, which nbdev never documents)
    with no anchor keeps its code span and loses the link.
    A link to the documentation host that does not resolve to a page and anchor of the build is an error: exit status 1.

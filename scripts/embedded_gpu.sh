@@ -1,5 +1,5 @@
 #!/bin/bash
-# Remake the embedded models on a GPU and measure them (the shipped weights were trained on a CPU: see nbs/01d_embedded.ipynb):
+# Remake the embedded models on a GPU and measure them (the shipped weights were trained on a CPU: see nbs/15_embedded.ipynb):
 # train both models within a wall-time budget each (scripts/train_embedded_gpu.py), export them into the package's assets
 # (EMA weights of the UNet, raw weights of the classifier), then the quality bars of the model cards on the full 10k test split
 # (scripts/embedded_metrics.py; the CPU forward-time figure is measured apart, on a CPU) and bench/purify_accuracy.py.
