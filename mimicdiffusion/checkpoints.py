@@ -183,33 +183,12 @@ class ADMConfig:
 _ADM_SCHEDULES = {'linear': linear_schedule, 'cosine': cosine_schedule}
 
 # %% ../nbs/14_checkpoints.ipynb #e4d85590
-ADM_256_UNCOND = ADMConfig(
-    image_size=256,
-    model_channels=256,
-    num_res_blocks=2,
-    attention_resolutions=(32, 16, 8),
-    channel_mult=(1, 1, 2, 2, 4, 4),
-    num_head_channels=64,
-    use_scale_shift_norm=True,
-    resblock_updown=True,
-    learn_sigma=True,
-    diffusion_steps=1000,
-    noise_schedule='linear',
-)
-IDDPM_CIFAR10 = ADMConfig(
-    image_size=32,
-    model_channels=128,
-    num_res_blocks=3,
-    attention_resolutions=(16, 8),
-    channel_mult=(1, 2, 2, 2),
-    num_heads=4,
-    use_scale_shift_norm=True,
-    resblock_updown=False,
-    learn_sigma=True,
-    diffusion_steps=4000,
-    noise_schedule='cosine',
-    rescale_timesteps=True,
-)
+ADM_256_UNCOND = ADMConfig(image_size=256, model_channels=256, num_res_blocks=2, attention_resolutions=(32, 16, 8),
+                           channel_mult=(1, 1, 2, 2, 4, 4), num_head_channels=64, use_scale_shift_norm=True,
+                           resblock_updown=True, learn_sigma=True, diffusion_steps=1000, noise_schedule='linear')
+IDDPM_CIFAR10 = ADMConfig(image_size=32, model_channels=128, num_res_blocks=3, attention_resolutions=(16, 8),
+                          channel_mult=(1, 2, 2, 2), num_heads=4, use_scale_shift_norm=True, resblock_updown=False,
+                          learn_sigma=True, diffusion_steps=4000, noise_schedule='cosine', rescale_timesteps=True)
 ADM_PRESETS = {'256x256_diffusion_uncond': ADM_256_UNCOND, 'cifar10_uncond_50M_500K': IDDPM_CIFAR10,
                'cifar10_uncond_vlb_50M_500K': IDDPM_CIFAR10}
 
