@@ -28,6 +28,11 @@ ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the 
     'window-all': 'guidance on every step', 'window-300': 'window t = 300..790', 'window-500': 'window t = 500..790',
     'scale-x0.5': 'step size x0.5', 'scale-x2': 'step size x2', 'phi-x0.5': 'threshold phi x0.5', 'phi-x2': 'threshold phi x2',
 }
+VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS)
+    'start100': "variant: start from the input diffused to t* = 100, guided at every step (DiffPure's start + guidance)",
+    'start300': 'variant: start from the input diffused to t* = 300, guided on t = 100..300',
+    'shift2': 'variant: random circular shift of up to 2 pixels per purification', 'lowfreq': 'variant: SR term only (phi = 4)',
+}
 
 def load(path:Path, n:int):
     "(config, the first n records, images held) of a results file; records None while fewer than n are done."
@@ -66,14 +71,15 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
             lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} | {s_pct(s, 'robust_majority')} |")
     return lines, out
 
-def ablation_rows(configs:dict, pending:list, n:int=128)->list[dict]:
+def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]:
     "One row per configuration: its summaries per attack and the per-image worst case over the attacks it has."
     rows = []
-    names = [('paper', 'mimic-paper')] + [(r, None) for r in ABLATIONS if r != 'paper'] + [('diffpure', 'diffpure'), ('gdmp', 'gdmp')]
-    for row, table in names:
+    names = names or ([('paper', 'mimic-paper', 'abl')] + [(r, None, 'abl') for r in ABLATIONS if r != 'paper']
+                      + [(r, None, 'var') for r in VARIANTS] + [('diffpure', 'diffpure', 'abl'), ('gdmp', 'gdmp', 'abl')])
+    for row, table, prefix in names:
         cells = {}
         for attack in ATTACKS:
-            c, recs, held, src = cell(f'abl-{row}-{attack}', n, f'{table}-{attack}' if table else None)
+            c, recs, held, src = cell(f'{prefix}-{row}-{attack}', n, f'{table}-{attack}' if table else None)
             if recs is None:
                 if held or attack != 'exact': pending.append(f'{src}: {held} of {n} images')
                 continue
@@ -81,7 +87,7 @@ def ablation_rows(configs:dict, pending:list, n:int=128)->list[dict]:
             cells[attack] = recs
         if not cells: continue
         per_image = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
-        label = ABLATIONS.get(row) or DEFENSES[row][1]
+        label = ABLATIONS.get(row) or VARIANTS.get(row) or DEFENSES[row.removeprefix('l2-')][1]
         rows.append(dict(row=row, label=label, summaries={a: summarize(r) for a, r in cells.items()},
                          worst=per_image, attacks=list(cells), clean=summarize(next(iter(cells.values())))))
     return rows
@@ -145,6 +151,7 @@ def main():
     configs, pending = {}, []
     conv_lines, conv = convergence(configs, pending)
     rows = ablation_rows(configs, pending)
+    l2_rows = ablation_rows(configs, pending, names=[('paper', None, 'l2'), ('diffpure', None, 'l2')])
     D.mkdir(exist_ok=True)
     if conv: plot_convergence(conv, D/'convergence.png')
     if rows: plot_ablation(rows, D/'ablation.png')
@@ -156,7 +163,9 @@ def main():
             '## Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
             '## Ablations of the paper preset (images 0..127)', '',
             'The last column is the per-image worst case over the attacks the row has (an image counts only if it survives each of them).', '',
-            *ablation_table(rows)]
+            *ablation_table(rows), '',
+            '## The L2 threat model (L2 1.5, images 0..127)', '',
+            *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
     (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
 

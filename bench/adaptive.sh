@@ -6,8 +6,10 @@
 # (bench/embedded_table: same settings, images 0..255, so its first n records are exactly what an n-image run here would write).
 #   1. attack convergence, n=32: APGD with 10/25/50 iterations at EOT 2, EOT 2/4/8 at 10 iterations, and PGD-10 at EOT 4, for
 #      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
-#   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier) and BPDA (PGD-10, EOT 2); the exact-gradient cells
-#      follow once step 1 has picked the attack. The paper preset and DiffPure/GDMP rows are the embedded table's cells.
+#   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier), BPDA (PGD-10, EOT 2) and exact gradients
+#      (APGD-10, EOT 2, the embedded table's ranking attack); the paper preset and DiffPure/GDMP rows are the table's cells.
+#   3. variants beyond the paper (VARIANTS below), the same three attacks, n=128.
+#   4. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
 # Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
@@ -38,10 +40,33 @@ ablate() {  # ablate ATTACK-NAME ATTACK-ARGS for every row of ABLATIONS with ind
     ev abl-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
   done
 }
+VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `shift`); phi=4 exceeds any |x0_hat - x_ref|
+  "start100 start=100 window=0,0.1"  "start300 start=300 window=0.1,0.3"  "shift2 shift=2"  "lowfreq phi=4"
+)
+variant() {  # variant ATTACK-NAME for every row of VARIANTS with index % 2 == $QUEUE
+  local attack=$1
+  for i in "${!VARIANTS[@]}"; do
+    [ $((i % 2)) = "$QUEUE" ] || continue
+    set -- ${VARIANTS[$i]}; local row=$1; shift
+    ev var-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
+  done
+}
+l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and DiffPure (queue 1)
+  local def=paper args=$paper; [ $QUEUE = 1 ] && def=diffpure args=$diffpure
+  ev l2-$def-transfer $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad transfer --iters 40
+  ev l2-$def-bpda $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad bpda --iters 10 --eot 2
+  ev l2-$def-exact $args --eps 1.5 --norm L2 --n 128 --attack apgd --grad exact --iters 10 --eot 2
+}
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
   ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
   ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
+  ATTACK="--attack pgd --grad transfer --iters 40" variant transfer
+  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" variant bpda
+  # exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused)
+  ATTACK="--attack apgd --grad exact --iters 10 --eot 2" variant exact
+  ATTACK="--attack apgd --grad exact --iters 10 --eot 2" ablate exact
+  l2
 }
 if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi
