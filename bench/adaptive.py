@@ -107,8 +107,8 @@ def ablation_table(rows:list[dict])->list[str]:
         lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [worst, diff]) + ' |')
     return lines
 
-def plot_convergence(conv:dict, path:Path):
-    import matplotlib; matplotlib.use('Agg')
+def plot_convergence(conv:dict):
+    "Robust accuracy against APGD iterations (EOT 2) and EOT samples (10 iterations), worst case and majority; the figure."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
     for d, style in (('paper', 'o-'), ('diffpure', 's--')):
@@ -122,13 +122,20 @@ def plot_convergence(conv:dict, path:Path):
                 lo = [y - 100 * s[m + '_ci'][0] for y, (_, s) in zip(ys, pts)]; hi = [100 * s[m + '_ci'][1] - y for y, (_, s) in zip(ys, pts)]
                 ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, capsize=3, alpha=alpha, label=f"{DEFENSES[d][1]}, {m.split('_')[1]}")
             ax.set(xlabel=key); ax.grid(alpha=.3)
-            if len(pts) > 1: ax.set(xscale='log', xticks=[x for x, _ in pts], xticklabels=[str(x) for x, _ in pts])
+            if len(pts) > 1:
+                ax.set(xscale='log', xticks=[x for x, _ in pts], xticklabels=[str(x) for x, _ in pts])
+                ax.minorticks_off()
+        pgd = cells.get(('pgd', 10, 4))
+        if pgd is not None:   # PGD at the same cost as APGD-10 EOT 4, for comparison
+            axs[1].plot([4], [100 * pgd['robust_worst']], 'k' + style[0], mfc='none', ms=9,
+                        label=f"{DEFENSES[d][1]}, PGD-10 EOT 4, worst")
     axs[0].set(ylabel='robust accuracy (%)', ylim=(-2, 80), title='APGD iterations'); axs[1].set(title='EOT samples')
     axs[1].legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    fig.tight_layout()
+    return fig
 
-def plot_ablation(rows:list[dict], path:Path):
-    import matplotlib; matplotlib.use('Agg')
+def plot_ablation(rows:list[dict]):
+    "Robust accuracy per configuration and attack (intervals as bars), and clean against worst-case robust accuracy."
     import matplotlib.pyplot as plt, numpy as np
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={'width_ratios': [1.6, 1]})
     y = np.arange(len(rows))
@@ -145,7 +152,8 @@ def plot_ablation(rows:list[dict], path:Path):
         bx.plot(100 * r['clean']['clean_majority'], 100 * k / n, 'o' if r['row'] not in DEFENSES else 's')
         bx.annotate(r['row'], (100 * r['clean']['clean_majority'], 100 * k / n), fontsize=7, xytext=(3, 2), textcoords='offset points')
     bx.set(xlabel='clean accuracy, majority (%)', ylabel='worst over the attacks run (%)'); bx.grid(alpha=.3)
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    fig.tight_layout()
+    return fig
 
 def main():
     configs, pending = {}, []
@@ -153,8 +161,10 @@ def main():
     rows = ablation_rows(configs, pending)
     l2_rows = ablation_rows(configs, pending, names=[('paper', None, 'l2'), ('diffpure', None, 'l2')])
     D.mkdir(exist_ok=True)
-    if conv: plot_convergence(conv, D/'convergence.png')
-    if rows: plot_ablation(rows, D/'ablation.png')
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    for name, fig in (('convergence', plot_convergence(conv) if conv else None), ('ablation', plot_ablation(rows) if rows else None)):
+        if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
             'Made by `bench/adaptive.sh` (cells) and `python bench/adaptive.py` (this file). Linf 0.1, K = 25 sampler steps, 3 purification',
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
