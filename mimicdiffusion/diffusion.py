@@ -408,7 +408,10 @@ def sample_vp_adjoint(denoiser:Callable, x:Tensor, sde:VPSDE=VPSDE(), # as in `s
                       generator:Optional[torch.Generator]=None)->Tensor:
     "`sample_vp(..., solver='sde')` without guidance, by `torchsde.sdeint_adjoint`: the input gradient by the adjoint SDE."
     z = torch.stack([randn_like(x, generator) for _ in range(sde.K)]).flatten(2)   # the draws `sample_vp` makes
-    ts = torch.tensor([0., sde.t_start - sde.t_end], dtype=x.dtype, device=x.device)
+    # the end time as torchsde's own float accumulation of dt reaches it: exactly K steps, no round-off step at the end
+    u = torch.zeros((), dtype=x.dtype, device=x.device)
+    for _ in range(sde.K): u = u + sde.dt
+    ts = torch.stack([torch.zeros_like(u), u])
     ys = torchsde.sdeint_adjoint(_ReverseVP(denoiser, sde, x.shape), x.flatten(1), ts, bm=_GridBrownian(z, sde.dt),
                                  method='euler', dt=sde.dt, adjoint_params=())
     return ys[-1].view(x.shape)
