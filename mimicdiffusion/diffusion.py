@@ -152,8 +152,8 @@ def strided_timesteps(K:int, # number of sampler steps (network evaluations)
 class StepInfo:
     "What a guidance hook sees at one sampler step (`replay`: a checkpointed step recomputed during backward)."
     k:int # step index, 0..K-1
-    t:int # current timestep
-    s:int # target timestep (-1: the clean image)
+    t:int # current timestep (`sample_vp`: the network label 999 t, a float)
+    s:int # target timestep (-1: the clean image; `sample_vp`: the next label)
     x:Tensor # (B,C,H,W) x_t
     eps:Tensor # (B,C,H,W) predicted noise at (x_t, t)
     x0_hat:Tensor # (B,C,H,W) denoised estimate
@@ -406,7 +406,7 @@ class _ReverseVP(nn.Module):
 
 def sample_vp_adjoint(denoiser:Callable, x:Tensor, sde:VPSDE=VPSDE(), # as in `sample_vp`
                       generator:Optional[torch.Generator]=None)->Tensor:
-    "`sample_vp(..., solver='sde')` without guidance, by `torchsde.sdeint_adjoint`: the input gradient by the adjoint SDE."
+    "`sample_vp(..., solver='sde')` by `torchsde.sdeint_adjoint`: the input gradient by the adjoint SDE (no hook, bar, callback)."
     z = torch.stack([randn_like(x, generator) for _ in range(sde.K)]).flatten(2)   # the draws `sample_vp` makes
     # the end time as torchsde's own float accumulation of dt reaches it: exactly K steps, no round-off step at the end
     u = torch.zeros((), dtype=x.dtype, device=x.device)
