@@ -37,7 +37,7 @@ class DefendedModel(nn.Module):
     "Logits of classifier(transform(purifier(x))), with the backward pass an attack gets chosen by `grad`."
     def __init__(self, purifier:Purifier, # the real defense: images (B,C,H,W) in [0,1] -> [0,1]
                  classifier:nn.Module, # logits (B,n_classes) from images in [0,1]; set to eval mode, parameters frozen
-                 grad:str='exact', # backward pass: 'exact', 'bpda', 'surrogate', 'transfer' or 'adjoint' (SDE purifiers)
+                 grad:str='exact', # backward pass: 'exact', 'bpda', 'surrogate', 'transfer' or 'adjoint' (SDE only)
                  surrogate:Optional[Purifier]=None, # the shorter purification whose gradient grad='surrogate' uses
                  # between purifier and classifier, e.g. resize 256 -> 224; None: identity
                  classifier_transform:Optional[Callable]=None,
@@ -50,8 +50,8 @@ class DefendedModel(nn.Module):
         if (grad == 'surrogate') != (surrogate is not None):
             raise ValueError("grad='surrogate' needs a `surrogate` purifier, and only it takes one")
         if grad == 'adjoint' and not getattr(purifier, 'supports_adjoint', False):
-            raise ValueError("grad='adjoint' (torchsde's adjoint) needs an unguided SDE purifier, e.g. DiffPure(solver='sde'); "
-                             f"got {type(purifier).__name__}")
+            raise ValueError("grad='adjoint' (torchsde's adjoint) needs an unguided SDE purifier, e.g. "
+                             f"DiffPure(solver='sde'); got {type(purifier).__name__}")
         self.purifier, self.surrogate, self.grad, self.grad_checkpoint, self.generator = (
             purifier,
             surrogate,

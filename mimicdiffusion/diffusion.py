@@ -294,7 +294,7 @@ def vp_time(abar:Tensor, # signal fractions in (0, 1]
 
 @dataclass(frozen=True)
 class VPSDE:
-    "The VP SDE dx = -beta(t) x / 2 dt + sqrt(beta(t)) dW on t in [0,1], reversed from `t_start` to `t_end` in K equal steps."
+    "The VP SDE dx = -beta(t) x/2 dt + sqrt(beta(t)) dW, t in [0,1], reversed from `t_start` to `t_end` in K steps."
     t_start:float=0.1 # t*, where the reverse process starts
     K:int=100 # Euler steps (network evaluations); dt = (t_start - t_end) / K
     t_end:float=1e-5 # where it stops (DiffPure's 1e-5: the score at t = 0 is undefined)
@@ -316,14 +316,14 @@ def vp_drift(x:Tensor, # (B,C,H,W) x_t
              eps:Tensor, # (B,C,H,W) predicted noise at (x_t, t)
              beta, abar, # beta(t) and abar(t): floats or 0-d tensors
              solver:str='sde')->Tensor:
-    "dx/d(-t) of the reverse SDE, beta (x/2 + score), or of the probability-flow ODE, beta (x + score)/2; score = -eps/sqrt(1-abar)."
+    "dx/d(-t): reverse SDE beta (x/2 + score), probability-flow ODE beta (x + score)/2; score = -eps/sqrt(1-abar)."
     score = -eps / (1 - abar) ** 0.5
     return beta * (x / 2 + score) if solver == 'sde' else beta / 2 * (x + score)
 
 
 # %% ../nbs/01_diffusion.ipynb #a4f13a29
 class VPGaussianDenoiser(nn.Module):
-    "The exact eps-predictor for data N(mu, s^2 I) under the VP SDE, called at label `label_scale * t` for continuous t."
+    "The exact eps-predictor for data N(mu, s^2 I) under the VP SDE, called at label `label_scale * t`."
     def __init__(self, mu:float=0., s:float=1., sde:VPSDE=VPSDE()):
         super().__init__()
         self.mu, self.s, self.sde = mu, s, sde
@@ -339,7 +339,8 @@ class VPGaussianDenoiser(nn.Module):
 class _VPStep:
     "Step k of Euler(-Maruyama) on the reverse VP SDE ('sde') or its probability-flow ODE ('ode'), minus the guidance."
     def __init__(self, denoiser, sde:VPSDE, solver:str, guidance, generator, x):
-        self.denoiser, self.solver, self.guidance, self.generator, self.dt = denoiser, solver, guidance, generator, sde.dt
+        self.denoiser, self.solver, self.guidance, self.generator = denoiser, solver, guidance, generator
+        self.dt = sde.dt
         t = sde.times()
         self.labels = (sde.label_scale * t).tolist()   # StepInfo.t, .s: the network's labels
         self.label = (sde.label_scale * t).to(x.device, x.dtype)
@@ -357,7 +358,7 @@ class _VPStep:
         g = None if self.guidance is None else self.guidance(info)
         return x_s if g is None else x_s - g
 
-def sample_vp(denoiser:Callable, # eps-model called at labels label_scale * t: denoiser(x (B,C,H,W), t (B,) float) -> eps
+def sample_vp(denoiser:Callable, # eps-model at labels label_scale * t: denoiser(x (B,C,H,W), t (B,) float) -> eps
               x:Tensor, # (B,C,H,W) starting point x_{t_start}
               sde:VPSDE=VPSDE(), # the SDE, its time grid and label convention
               solver:str='sde', # 'sde': reverse SDE by Euler-Maruyama; 'ode': probability-flow ODE by Euler
@@ -406,7 +407,7 @@ class _ReverseVP(nn.Module):
 
 def sample_vp_adjoint(denoiser:Callable, x:Tensor, sde:VPSDE=VPSDE(), # as in `sample_vp`
                       generator:Optional[torch.Generator]=None)->Tensor:
-    "`sample_vp(..., solver='sde')` by `torchsde.sdeint_adjoint`: the input gradient by the adjoint SDE (no hook, bar, callback)."
+    "`sample_vp(..., solver='sde')` by `torchsde.sdeint_adjoint`: the gradient by the adjoint SDE (no hook, callback)."
     z = torch.stack([randn_like(x, generator) for _ in range(sde.K)]).flatten(2)   # the draws `sample_vp` makes
     # the end time as torchsde's own float accumulation of dt reaches it: exactly K steps, no round-off step at the end
     u = torch.zeros((), dtype=x.dtype, device=x.device)
@@ -458,12 +459,12 @@ class Purifier(nn.Module):
 SOLVERS = ('ddpm', 'sde', 'ode')
 
 class DiffPure(Purifier):
-    "DiffPure: diffuse the input to t*, then denoise back: strided DDPM/DDIM steps, or the reverse VP SDE / probability-flow ODE."
+    "DiffPure: diffuse the input to t*, then denoise: strided DDPM/DDIM, or the reverse VP SDE / probability-flow ODE."
     def __init__(self, denoiser:Callable, sched:Schedule,
-                 t_star:int=100, # diffusion depth, a timestep in 0..T-1; 'sde'/'ode': continuous t* = t_star / T (100: 0.1)
-                 K:Optional[int]=None, # reverse steps (default: 'ddpm' t_star+1, every timestep; 'sde'/'ode' t_star, dt = 1/T)
+                 t_star:int=100, # diffusion depth, a timestep in 0..T-1; 'sde'/'ode': t* = t_star / T (100: 0.1)
+                 K:Optional[int]=None, # reverse steps (default 'ddpm': t_star+1, every timestep; 'sde'/'ode': t_star)
                  eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None,
-                 solver:str='ddpm', # 'ddpm': `sample` with `eta`; 'sde': reverse VP SDE (Euler-Maruyama); 'ode': probability flow
+                 solver:str='ddpm', # 'ddpm': `sample`, `eta`; 'sde': reverse VP SDE (Euler-Maruyama); 'ode': prob. flow
                  beta_min:float=0.1, beta_max:float=20., # the VP SDE of 'sde'/'ode' (DiffPure's, score_sde's)
                 ):
         super().__init__(denoiser, sched, image_shape)

@@ -28,7 +28,8 @@ def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp
     t_star, preset_name = settings.pop('t_star', 100), settings.pop('preset', 'paper')
     solver = settings.pop('solver', 'ddpm')
     if name == 'mimic':
-        if solver != 'ddpm': raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
+        if solver != 'ddpm':
+            raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
         return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {}), **settings))
     if settings: raise ValueError(f"{name} takes no MimicDiffusion settings, got {sorted(settings)}")
     if K and solver == 'ddpm': K = min(K, t_star + 1)   # at most every timestep
