@@ -23,7 +23,7 @@ __all__ = ['GRAD_MODES', 'NORMS', 'ATTACKS', 'REDUCTIONS', 'Classify', 'Defended
            'get_attack', 'robust_accuracy', 'check_monotone', 'eps_sweep']
 
 # %% ../nbs/06_attacks.ipynb #ecbc0483
-GRAD_MODES = ('exact', 'bpda', 'surrogate', 'transfer')
+GRAD_MODES = ('exact', 'bpda', 'surrogate', 'transfer', 'adjoint')
 
 class Classify(nn.Module):
     "The classifier behind the defended model's transform, without the purifier: what a transfer attack differentiates."
@@ -38,7 +38,7 @@ class DefendedModel(nn.Module):
     "Logits of classifier(transform(purifier(x))), with the backward pass an attack gets chosen by `grad`."
     def __init__(self, purifier:Purifier, # the real defense: images (B,C,H,W) in [0,1] -> [0,1]
                  classifier:nn.Module, # logits (B,n_classes) from images in [0,1]; set to eval mode, parameters frozen
-                 grad:str='exact', # backward pass: 'exact', 'bpda', 'surrogate' or 'transfer'
+                 grad:str='exact', # backward pass: 'exact', 'bpda', 'surrogate', 'transfer' or 'adjoint' (SDE only)
                  surrogate:Optional[Purifier]=None, # the shorter purification whose gradient grad='surrogate' uses
                  # between purifier and classifier, e.g. resize 256 -> 224; None: identity
                  classifier_transform:Optional[Callable]=None,
@@ -50,6 +50,9 @@ class DefendedModel(nn.Module):
         check_choice(grad, GRAD_MODES, 'grad mode')
         if (grad == 'surrogate') != (surrogate is not None):
             raise ValueError("grad='surrogate' needs a `surrogate` purifier, and only it takes one")
+        if grad == 'adjoint' and not getattr(purifier, 'supports_adjoint', False):
+            raise ValueError("grad='adjoint' (torchsde's adjoint) needs an unguided SDE purifier, e.g. "
+                             f"DiffPure(solver='sde'); got {type(purifier).__name__}")
         self.purifier, self.surrogate, self.grad, self.grad_checkpoint, self.generator = (
             purifier,
             surrogate,
@@ -62,7 +65,9 @@ class DefendedModel(nn.Module):
         "The real defense's output, with the backward pass chosen by `grad`."
         if self.grad == 'transfer' or not (torch.is_grad_enabled() and x.requires_grad):
             with torch.no_grad(): return self.purifier(x, generator=self.generator)
-        if self.grad == 'exact': return self.purifier(x, generator=self.generator, grad_checkpoint=self.grad_checkpoint)
+        if self.grad in ('exact', 'adjoint'):
+            ckpt = 'adjoint' if self.grad == 'adjoint' else self.grad_checkpoint
+            return self.purifier(x, generator=self.generator, grad_checkpoint=ckpt)
         with torch.no_grad(): real = self.purifier(x, generator=self.generator)
         if self.grad == 'bpda': return x + (real - x).detach()
         s = self.surrogate(x, generator=self.generator, grad_checkpoint=self.grad_checkpoint)

@@ -14,16 +14,16 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from diffusers import UNet2DModel
 from .core import check_choice
-from .diffusion import Schedule, linear_schedule, cosine_schedule
+from .diffusion import Schedule, linear_schedule, cosine_schedule, vp_time
 from .backbones import UNetDenoiser
 from .checks import load_user_file
 
 # %% auto #0
 __all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'TIME_LABELS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights',
            'check_state_dict', 'schedule_from_config', 'load_diffusers', 'ADMConfig', 'adm_unet_config', 'split_qkv',
-           'convert_openai_state_dict', 'convert_openai_unet', 'vp_abar', 'vp_time', 'NCSNppConfig', 'NIN',
-           'AttnBlockpp', 'ResnetBlockBigGANpp', 'sinusoidal_embedding', 'NCSNpp', 'ncsnpp_from_checkpoint',
-           'TimeLabels', 'detect_format', 'load_checkpoint']
+           'convert_openai_state_dict', 'convert_openai_unet', 'NCSNppConfig', 'NIN', 'AttnBlockpp',
+           'ResnetBlockBigGANpp', 'sinusoidal_embedding', 'NCSNpp', 'ncsnpp_from_checkpoint', 'TimeLabels',
+           'detect_format', 'load_checkpoint']
 
 # %% ../nbs/14_checkpoints.ipynb #305239b5
 def _folder_hint(root:Path)->str:
@@ -335,17 +335,6 @@ def convert_openai_unet(state_dict:dict, # ADM weights (a guided-/improved-diffu
 
 # %% ../nbs/14_checkpoints.ipynb #6f6787b9
 TIME_LABELS = ('matched', 'index')
-
-def vp_abar(t:Tensor, # continuous time in [0, 1]
-            beta_min:float=0.1, beta_max:float=20.)->Tensor:
-    "The VP SDE's signal fraction at time t, exp(-(beta_min t + (beta_max - beta_min) t^2 / 2)); std(t)^2 = 1 - abar."
-    return torch.exp(-(beta_min * t + (beta_max - beta_min) * t ** 2 / 2))
-
-def vp_time(abar:Tensor, # signal fractions in (0, 1]
-            beta_min:float=0.1, beta_max:float=20.)->Tensor:
-    "The time t at which the VP SDE's `vp_abar(t)` equals `abar`: the positive root of the quadratic (stable form)."
-    L = -torch.log(abar)
-    return 2 * L / (beta_min + torch.sqrt(beta_min ** 2 + 2 * (beta_max - beta_min) * L))
 
 @dataclass(frozen=True)
 class NCSNppConfig:

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 import torch
 from torch import nn, Tensor
+import torchsde
 from tqdm.auto import tqdm
-from .core import randn_like
+from .core import check_choice, randn_like
 
 # %% auto #0
-__all__ = ['Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model', 'check_images', 'q_sample', 'predict_x0',
-           'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo', 'Guidance',
-           'sample', 'make_generator', 'Purifier', 'DiffPure']
+__all__ = ['SOLVERS', 'Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model', 'check_images', 'q_sample',
+           'predict_x0', 'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo',
+           'Guidance', 'sample', 'vp_beta', 'vp_abar', 'vp_time', 'VPSDE', 'vp_drift', 'VPGaussianDenoiser',
+           'sample_vp', 'sample_vp_adjoint', 'make_generator', 'Purifier', 'DiffPure']
 
 # %% ../nbs/01_diffusion.ipynb #671ed111
 class Schedule(nn.Module):
@@ -154,8 +156,8 @@ def strided_timesteps(K:int, # number of sampler steps (network evaluations)
 class StepInfo:
     "What a guidance hook sees at one sampler step (`replay`: a checkpointed step recomputed during backward)."
     k:int # step index, 0..K-1
-    t:int # current timestep
-    s:int # target timestep (-1: the clean image)
+    t:int # current timestep (`sample_vp`: the network label 999 t, a float)
+    s:int # target timestep (-1: the clean image; `sample_vp`: the next label)
     x:Tensor # (B,C,H,W) x_t
     eps:Tensor # (B,C,H,W) predicted noise at (x_t, t)
     x0_hat:Tensor # (B,C,H,W) denoised estimate
@@ -239,6 +241,27 @@ class _StepCheckpoint(torch.autograd.Function):
 
 
 # %% ../nbs/01_diffusion.ipynb #c27bf5e3
+def _run_steps(step, # a step object: step(k, x, x_ref, z, replay) -> x after step k, with .guidance, .generator, .info
+               x:Tensor, x_ref:Optional[Tensor], n:int, # start, reference, number of steps
+               noisy:bool, # draw the step noise z before each step
+               guidance, generator, grad_checkpoint:bool, progress:bool, callback):
+    "The loop `sample` and `sample_vp` share: n steps, under the autograd mode they need, each checkpointed or not."
+    # a graph is needed when the start or the reference (MimicDiffusion starts from noise) requires grad
+    grad = torch.is_grad_enabled() and (x.requires_grad or (x_ref is not None and x_ref.requires_grad))
+    # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally
+    autograd_hook = getattr(guidance, 'needs_autograd', False)
+    with torch.enable_grad() if grad else torch.no_grad() if autograd_hook else torch.inference_mode():
+        for k in tqdm(range(n), disable=not progress, desc='sampling', leave=False):
+            # the noise z of the ancestral step, drawn before the step (DDIM, ODE: none)
+            z = randn_like(x, generator) if noisy else None
+            # x_t -> x_s: the step minus the guidance; checkpointed, it is recomputed in backward
+            if grad and grad_checkpoint: x = _StepCheckpoint.apply(step, k, x, x_ref, z)
+            else: x = step(k, x, x_ref, z)
+            # tracing sees every step once, with its StepInfo and x_s
+            if callback is not None: callback(step.info, x)
+    # without a graph, x may be an inference tensor: return a normal one, usable with autograd afterwards
+    return x if grad or not x.is_inference() else x.clone()
+
 def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, t (B,) long) -> eps
            x:Tensor, # (B,C,H,W) starting point x_{t_start}
            steps:Sequence[tuple[int,int]], # (t, s) pairs, e.g. from `strided_timesteps`
@@ -254,21 +277,149 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
           )->Tensor:
     "Run the reverse process over `steps` from `x`; returns x at the last target timestep."
     step = _Step(denoiser, steps, sched, eta, guidance, generator, clip_x0, x)
-    # a graph is needed when the start or the reference (MimicDiffusion starts from noise) requires grad
-    grad = torch.is_grad_enabled() and (x.requires_grad or (x_ref is not None and x_ref.requires_grad))
-    # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally
-    autograd_hook = getattr(guidance, 'needs_autograd', False)
-    with torch.enable_grad() if grad else torch.no_grad() if autograd_hook else torch.inference_mode():
-        for k in tqdm(range(len(steps)), disable=not progress, desc='sampling', leave=False):
-            # the noise z of the ancestral step, drawn before the step (DDIM: none)
-            z = randn_like(x, generator) if eta > 0 else None
-            # x_t -> x_s: the DDIM/DDPM step minus the guidance; checkpointed, it is recomputed in backward
-            if grad and grad_checkpoint: x = _StepCheckpoint.apply(step, k, x, x_ref, z)
-            else: x = step(k, x, x_ref, z)
-            # tracing sees every step once, with its StepInfo and x_s
-            if callback is not None: callback(step.info, x)
-    # without a graph, x may be an inference tensor: return a normal one, usable with autograd afterwards
-    return x if grad or not x.is_inference() else x.clone()
+    return _run_steps(step, x, x_ref, len(steps), eta > 0, guidance, generator, grad_checkpoint, progress, callback)
+
+
+# %% ../nbs/01_diffusion.ipynb #a177ba67
+def vp_beta(t:Tensor, beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "The VP SDE's noise rate beta(t) = beta_min + t (beta_max - beta_min), t in [0, 1]."
+    return beta_min + t * (beta_max - beta_min)
+
+def vp_abar(t:Tensor, # continuous time in [0, 1]
+            beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "The VP SDE's signal fraction at time t, exp(-(beta_min t + (beta_max - beta_min) t^2 / 2)); std(t)^2 = 1 - abar."
+    return torch.exp(-(beta_min * t + (beta_max - beta_min) * t ** 2 / 2))
+
+def vp_time(abar:Tensor, # signal fractions in (0, 1]
+            beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "The time t at which the VP SDE's `vp_abar(t)` equals `abar`: the positive root of the quadratic (stable form)."
+    L = -torch.log(abar)
+    return 2 * L / (beta_min + torch.sqrt(beta_min ** 2 + 2 * (beta_max - beta_min) * L))
+
+@dataclass(frozen=True)
+class VPSDE:
+    "The VP SDE dx = -beta(t) x/2 dt + sqrt(beta(t)) dW, t in [0,1], reversed from `t_start` to `t_end` in K steps."
+    t_start:float=0.1 # t*, where the reverse process starts
+    K:int=100 # Euler steps (network evaluations); dt = (t_start - t_end) / K
+    t_end:float=1e-5 # where it stops (DiffPure's 1e-5: the score at t = 0 is undefined)
+    beta_min:float=0.1
+    beta_max:float=20.
+    label_scale:float=999. # the network is called at label label_scale * t (score_sde's and DiffPure's 999 t)
+    def __post_init__(self):
+        if not 0 <= self.t_end < self.t_start <= 1: raise ValueError(f"need 0 <= t_end < t_start <= 1, got {self}")
+        if self.K < 1: raise ValueError(f"need K >= 1 steps, got {self.K}")
+    @property
+    def dt(self)->float: return (self.t_start - self.t_end) / self.K
+    def times(self)->Tensor:
+        "(K+1,) float64: t_k = t_start - k dt, from t_start down to t_end."
+        return self.t_start - torch.arange(self.K + 1, dtype=torch.float64) * self.dt
+    def abar(self, t): return vp_abar(t, self.beta_min, self.beta_max)
+    def beta(self, t): return vp_beta(t, self.beta_min, self.beta_max)
+
+def vp_drift(x:Tensor, # (B,C,H,W) x_t
+             eps:Tensor, # (B,C,H,W) predicted noise at (x_t, t)
+             beta, abar, # beta(t) and abar(t): floats or 0-d tensors
+             solver:str='sde')->Tensor:
+    "dx/d(-t): reverse SDE beta (x/2 + score), probability-flow ODE beta (x + score)/2; score = -eps/sqrt(1-abar)."
+    score = -eps / (1 - abar) ** 0.5
+    return beta * (x / 2 + score) if solver == 'sde' else beta / 2 * (x + score)
+
+
+# %% ../nbs/01_diffusion.ipynb #a4f13a29
+class VPGaussianDenoiser(nn.Module):
+    "The exact eps-predictor for data N(mu, s^2 I) under the VP SDE, called at label `label_scale * t`."
+    def __init__(self, mu:float=0., s:float=1., sde:VPSDE=VPSDE()):
+        super().__init__()
+        self.mu, self.s, self.sde = mu, s, sde
+    def forward(self, x:Tensor, # (B,C,H,W) x_t
+                t:Tensor, # (B,) or scalar labels label_scale * t (floats)
+               )->Tensor:
+        t = torch.as_tensor(t, device=x.device).double().expand(x.shape[0]) / self.sde.label_scale
+        a = _bcast(self.sde.abar(t), x)
+        return (1 - a).sqrt() * (x - a.sqrt() * self.mu) / (a * self.s**2 + 1 - a)
+
+
+# %% ../nbs/01_diffusion.ipynb #a2ee72d2
+class _VPStep:
+    "Step k of Euler(-Maruyama) on the reverse VP SDE ('sde') or its probability-flow ODE ('ode'), minus the guidance."
+    def __init__(self, denoiser, sde:VPSDE, solver:str, guidance, generator, x):
+        self.denoiser, self.solver, self.guidance, self.generator = denoiser, solver, guidance, generator
+        self.dt = sde.dt
+        t = sde.times()
+        self.labels = (sde.label_scale * t).tolist()   # StepInfo.t, .s: the network's labels
+        self.label = (sde.label_scale * t).to(x.device, x.dtype)
+        self.abar, self.beta = sde.abar(t).to(x.device, x.dtype), sde.beta(t).to(x.device, x.dtype)
+        self.info = None
+    def __call__(self, k:int, x:Tensor, x_ref:Optional[Tensor], z:Optional[Tensor]=None, replay:bool=False)->Tensor:
+        "x at t_{k+1}; a replay (the recomputation for backward) leaves out the noise term."
+        eps = self.denoiser(x, self.label[k].expand(x.shape[0]))
+        a, beta = self.abar[k], self.beta[k]
+        x_s = x + self.dt * vp_drift(x, eps, beta, a, self.solver)
+        if z is not None and not replay: x_s = x_s + (beta * self.dt).sqrt() * z
+        info = StepInfo(k, self.labels[k], self.labels[k + 1], x, eps, predict_x0(x, eps, a), a, self.abar[k + 1],
+                        self.denoiser, replay, x_ref)
+        if not replay: self.info = info
+        g = None if self.guidance is None else self.guidance(info)
+        return x_s if g is None else x_s - g
+
+def sample_vp(denoiser:Callable, # eps-model at labels label_scale * t: denoiser(x (B,C,H,W), t (B,) float) -> eps
+              x:Tensor, # (B,C,H,W) starting point x_{t_start}
+              sde:VPSDE=VPSDE(), # the SDE, its time grid and label convention
+              solver:str='sde', # 'sde': reverse SDE by Euler-Maruyama; 'ode': probability-flow ODE by Euler
+              guidance:Optional[Callable]=None, x_ref:Optional[Tensor]=None, generator:Optional[torch.Generator]=None,
+              grad_checkpoint:bool=False, progress:bool=False, callback:Optional[Callable]=None, # as in `sample`
+             )->Tensor:
+    "Integrate the reverse VP SDE or probability-flow ODE from `sde.t_start` to `sde.t_end`, with `sample`'s hooks."
+    check_choice(solver, ('sde', 'ode'), 'solver')
+    step = _VPStep(denoiser, sde, solver, guidance, generator, x)
+    return _run_steps(step, x, x_ref, sde.K, solver == 'sde', guidance, generator, grad_checkpoint, progress, callback)
+
+
+# %% ../nbs/01_diffusion.ipynb #a4b32961
+class _GridBrownian(torchsde.BaseBrownian):
+    "The Brownian increments of one run on the grid u_k = k dt, from the same draws as `sample_vp` (sqrt(dt) z_k)."
+    def __init__(self, z:Tensor, dt:float): # (K, B, D) standard normal, one draw per step
+        self.dW, self.dt = z * dt ** 0.5, dt
+    def _i(self, u)->int: return min(max(int(round(float(u) / self.dt)), 0), len(self.dW))
+    def __call__(self, ta, tb=None, return_U=False, return_A=False):
+        if tb is None: ta, tb = 0., ta
+        i, j = self._i(ta), self._i(tb)
+        if j == i + 1: return self.dW[i]
+        return self.dW[i:j].sum(0) if j > i else torch.zeros_like(self.dW[0])
+    def __repr__(self): return f"_GridBrownian(K={len(self.dW)}, dt={self.dt:.3g})"
+    @property
+    def dtype(self): return self.dW.dtype
+    @property
+    def device(self): return self.dW.device
+    @property
+    def shape(self): return self.dW.shape[1:]
+    @property
+    def levy_area_approximation(self): return 'none'
+
+class _ReverseVP(nn.Module):
+    "The reverse VP SDE in torchsde's form: solver time u = t_start - t runs forward, states flattened to (B, D)."
+    noise_type, sde_type = 'diagonal', 'ito'
+    def __init__(self, denoiser, sde:VPSDE, shape):
+        super().__init__()
+        self.denoiser, self.sde, self.shape = denoiser, sde, shape
+    def f(self, u, y):
+        t = self.sde.t_start - u
+        x = y.view(self.shape)
+        eps = self.denoiser(x, (self.sde.label_scale * t).expand(x.shape[0]))
+        return vp_drift(x, eps, self.sde.beta(t), self.sde.abar(t)).flatten(1)
+    def g(self, u, y): return self.sde.beta(self.sde.t_start - u).sqrt().expand_as(y)
+
+def sample_vp_adjoint(denoiser:Callable, x:Tensor, sde:VPSDE=VPSDE(), # as in `sample_vp`
+                      generator:Optional[torch.Generator]=None)->Tensor:
+    "`sample_vp(..., solver='sde')` by `torchsde.sdeint_adjoint`: the gradient by the adjoint SDE (no hook, callback)."
+    z = torch.stack([randn_like(x, generator) for _ in range(sde.K)]).flatten(2)   # the draws `sample_vp` makes
+    # the end time as torchsde's own float accumulation of dt reaches it: exactly K steps, no round-off step at the end
+    u = torch.zeros((), dtype=x.dtype, device=x.device)
+    for _ in range(sde.K): u = u + sde.dt
+    ts = torch.stack([torch.zeros_like(u), u])
+    ys = torchsde.sdeint_adjoint(_ReverseVP(denoiser, sde, x.shape), x.flatten(1), ts, bm=_GridBrownian(z, sde.dt),
+                                 method='euler', dt=sde.dt, adjoint_params=())
+    return ys[-1].view(x.shape)
 
 
 # %% ../nbs/01_diffusion.ipynb #1268f53d
@@ -293,10 +444,14 @@ class Purifier(nn.Module):
         raise NotImplementedError
     def forward(self, x:Tensor, # (B,C,H,W) images in [0,1]
                 generator:Optional[torch.Generator]=None, seed:Optional[int]=None,
-                grad_checkpoint:bool=False, progress:bool=False,
+                grad_checkpoint:bool|str=False, # True: recompute each step in backward; 'adjoint': torchsde's adjoint
+                progress:bool=False,
                 callback:Optional[Callable]=None, # `sample`'s callback(StepInfo, x_s), e.g. to trace the guidance
                )->Tensor:
         check_images(x)
+        if grad_checkpoint == 'adjoint' and not getattr(self, 'supports_adjoint', False):
+            raise ValueError(f"grad_checkpoint='adjoint' needs an unguided SDE purifier (DiffPure, solver='sde'), "
+                             f"not {type(self).__name__}({self.extra_repr()})")
         if self.image_shape is not None and tuple(x.shape[1:]) != tuple(self.image_shape):
             shape = ','.join(map(str, self.image_shape))
             raise ValueError(f"this purifier's model expects images of shape (B,{shape}), got {tuple(x.shape)}")
@@ -305,21 +460,40 @@ class Purifier(nn.Module):
         return out.clamp(0, 1) if self.clamp_output else out
 
 # %% ../nbs/01_diffusion.ipynb #7de79b15
+SOLVERS = ('ddpm', 'sde', 'ode')
+
 class DiffPure(Purifier):
-    "DiffPure: diffuse the input to timestep `t_star`, then denoise with K strided DDPM (eta=1) or DDIM (eta=0) steps."
+    "DiffPure: diffuse the input to `t_star`, then denoise: strided DDPM/DDIM, reverse VP SDE or probability-flow ODE."
     def __init__(self, denoiser:Callable, sched:Schedule,
-                 t_star:int=100, # diffusion depth, a timestep in 0..T-1
-                 K:Optional[int]=None, # number of reverse steps (default t_star+1: every timestep)
-                 eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None):
+                 t_star:int=100, # diffusion depth, a timestep in 0..T-1; 'sde'/'ode': t* = t_star / T (100: 0.1)
+                 K:Optional[int]=None, # reverse steps (default 'ddpm': t_star+1, every timestep; 'sde'/'ode': t_star)
+                 eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None,
+                 solver:str='ddpm', # 'ddpm': `sample`, `eta`; 'sde': reverse VP SDE (Euler-Maruyama); 'ode': prob. flow
+                 beta_min:float=0.1, beta_max:float=20., # the VP SDE of 'sde'/'ode' (DiffPure's, score_sde's)
+                ):
         super().__init__(denoiser, sched, image_shape)
         if not 0 <= t_star < sched.T: raise ValueError(f"t_star must be in 0..{sched.T-1}, got {t_star}")
-        self.t_star, self.eta, self.clip_x0 = t_star, eta, clip_x0
-        self.steps = strided_timesteps(K or t_star + 1, t_star)
+        self.t_star, self.eta, self.clip_x0, self.solver = t_star, eta, clip_x0, check_choice(solver, SOLVERS, 'solver')
+        if solver == 'ddpm': self.steps, self.sde = strided_timesteps(K or t_star + 1, t_star), None
+        else: self.steps, self.sde = None, VPSDE(t_star / sched.T, K or t_star, beta_min=beta_min, beta_max=beta_max)
+    @property
+    def K(self)->int: return len(self.steps) if self.sde is None else self.sde.K
     def guidance(self, generator:Optional[torch.Generator])->Optional[Callable]:
         "The guidance hook of one run: none for DiffPure (GDMP overrides this)."
         return None
+    @property
+    def supports_adjoint(self)->bool:
+        "Whether `grad_checkpoint='adjoint'` (torchsde's adjoint) applies: the unguided SDE solver."
+        return self.solver == 'sde' and self.guidance(None) is None
     def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
-        xt = q_sample(x, self.sched.abar_at(self.t_star), randn_like(x, generator))   # the input, diffused to t*
-        return sample(self.denoiser, xt, self.steps, self.sched, self.eta, self.guidance(generator), x, generator,
-                      grad_checkpoint, self.clip_x0, progress, callback)
-    def extra_repr(self): return f"t_star={self.t_star}, K={len(self.steps)}, eta={self.eta}"
+        if self.sde is None:
+            xt = q_sample(x, self.sched.abar_at(self.t_star), randn_like(x, generator))   # the input, diffused to t*
+            return sample(self.denoiser, xt, self.steps, self.sched, self.eta, self.guidance(generator), x, generator,
+                          grad_checkpoint, self.clip_x0, progress, callback)
+        xt = q_sample(x, self.sde.abar(torch.tensor(self.sde.t_start)), randn_like(x, generator))  # diffused to t*
+        if grad_checkpoint == 'adjoint' and torch.is_grad_enabled() and x.requires_grad:
+            return sample_vp_adjoint(self.denoiser, xt, self.sde, generator)
+        return sample_vp(self.denoiser, xt, self.sde, self.solver, self.guidance(generator), x, generator,
+                         grad_checkpoint is True, progress, callback)
+    def extra_repr(self): return f"t_star={self.t_star}, K={self.K}, eta={self.eta}, solver={self.solver!r}"
+

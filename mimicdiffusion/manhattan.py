@@ -64,11 +64,13 @@ class GDMP(DiffPure):
     "GDMP: DiffPure's start (the input diffused to `t_star`), then denoising with L2 guidance toward the noised input."
     def __init__(self, denoiser:Callable, sched:Schedule, t_star:int=100, K:Optional[int]=None,
                  scale:float=5., # the guidance's pull (`NoisedL2Guidance`)
-                 eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None):
-        super().__init__(denoiser, sched, t_star, K, eta, clip_x0, image_shape)
+                 eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None,
+                 solver:str='ddpm', # as in `DiffPure`: 'ddpm', or the VP SDE ('sde') / probability-flow ODE ('ode')
+                ):
+        super().__init__(denoiser, sched, t_star, K, eta, clip_x0, image_shape, solver)
         self.scale = scale
     def guidance(self, generator): return NoisedL2Guidance(self.scale, generator)
-    def extra_repr(self): return f"t_star={self.t_star}, K={len(self.steps)}, scale={self.scale}"
+    def extra_repr(self): return f"t_star={self.t_star}, K={self.K}, scale={self.scale}, solver={self.solver!r}"
 
 # %% ../nbs/02_manhattan.ipynb #e5fef2f2
 class _SurrogateSign(torch.autograd.Function):

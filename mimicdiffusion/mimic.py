@@ -39,7 +39,7 @@ class MimicConfig:
     exact_guidance:bool=False      # guidance gradient through the network
     sign_grad:str='ste'            # backward surrogate of sign: 'ste', 'tanh' or 'zero'
     tau:float=0.05                 # temperature of the tanh surrogate
-    start:Optional[int]=None       # None: start from pure noise (the paper); a timestep t*: from the input diffused to t*
+    start:Optional[int]=None       # None: from pure noise (the paper); a timestep t*: from the input diffused to t*
     shift:int=0                    # random circular shift per image, up to this many pixels per axis, undone after
     def __post_init__(self):
         lo_hi = len(self.window) == 2 and 0 <= self.window[0] <= self.window[1] <= 1
@@ -165,7 +165,7 @@ class MimicDiffusion(Purifier):
     def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
         guide, c = MimicGuidance(self.cfg, self.sched.T), self.cfg
         x, shifts = random_shift(guide.check(x), c.shift, generator)   # shift=0: x itself, no random draw
-        if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters through the guidance only
+        if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters via the guidance only
         else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # the input, diffused to t*
         out = sample(self.denoiser, x_start, self.steps, self.sched, c.eta, guide, x, generator, grad_checkpoint,
                      c.clip_x0, progress, callback)

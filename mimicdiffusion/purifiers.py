@@ -20,13 +20,17 @@ _all_ = ['DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp'
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
-                  **settings, # K, eps, t_star, preset (each purifier uses its own); MimicConfig fields (mimic)
+                  **settings, # K, eps, t_star, preset, solver (each purifier uses its own); MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
     K, eps = settings.pop('K', None), settings.pop('eps', 8 / 255)
     t_star, preset_name = settings.pop('t_star', 100), settings.pop('preset', 'paper')
+    solver = settings.pop('solver', 'ddpm')
     if name == 'mimic':
+        if solver != 'ddpm':
+            raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
         return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {}), **settings))
     if settings: raise ValueError(f"{name} takes no MimicDiffusion settings, got {sorted(settings)}")
-    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=min(K, t_star + 1) if K else None)
+    if K and solver == 'ddpm': K = min(K, t_star + 1)   # at most every timestep
+    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver)
