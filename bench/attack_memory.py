@@ -51,23 +51,47 @@ def build(model:str, device:str):
     return den, linear_schedule().to(device), clf, torch.rand(64, 1, 28, 28, generator=g), torch.randint(0, 10, (64,), generator=g), \
         'random-weight UNet2DModel 28x28x1 (32,64,64) + SmallCNN'
 
-def child(cfg:dict):
-    "Run one configuration and print one JSON line."
+def prepare(cfg:dict):
+    "A child's setup: torch threads, (device, denoiser, schedule, classifier, images, labels, description) of cfg's batch."
     import torch
     torch.set_num_threads(cfg['threads'])
-    from mimicdiffusion.purifiers import make_purifier
-    from mimicdiffusion.attacks import DefendedModel, eot_loss
     dev = torch.device(cfg['device'])
     den, sched, clf, x, y, desc = build(cfg['model'], cfg['device'])
     x, y = x[:cfg['batch']].to(dev), y[:cfg['batch']].to(dev)
-    if len(x) < cfg['batch']: x, y = x.repeat(-(-cfg['batch'] // len(x)), 1, 1, 1)[:cfg['batch']], y.repeat(-(-cfg['batch'] // len(y)))[:cfg['batch']]
+    if len(x) < cfg['batch']:
+        reps = -(-cfg['batch'] // len(x))
+        x, y = x.repeat(reps, 1, 1, 1)[:cfg['batch']], y.repeat(reps)[:cfg['batch']]
+    return dev, den, sched, clf, x, y, desc
+
+def saved_tensor_counter():
+    "(storages, pack): a saved_tensors_hooks pack function recording the bytes of every storage saved for backward."
+    storages = {}
+    def pack(t):
+        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        return t
+    return storages, pack
+
+def add_run_arguments(p:argparse.ArgumentParser, threads:int, timeout_help:str):
+    "The options every measurement script here shares: repeats, device, threads, timeout, where results go, the child call."
+    p.add_argument('--repeats', type=int, default=2, help='timed steps after one warm-up step')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--threads', type=int, default=threads)
+    p.add_argument('--timeout', type=float, default=1800, help=timeout_help)
+    p.add_argument('--results', default=str(Path(__file__).with_name('RESULTS.md')))
+    p.add_argument('--no-append', action='store_true', help='print only')
+    p.add_argument('--child', help=argparse.SUPPRESS)
+
+def child(cfg:dict):
+    "Run one configuration and print one JSON line."
+    import torch
+    from mimicdiffusion.purifiers import make_purifier
+    from mimicdiffusion.attacks import DefendedModel, eot_loss
+    dev, den, sched, clf, x, y, desc = prepare(cfg)
     dm = DefendedModel(make_purifier('mimic', den, sched, K=cfg['K'], eps=0.1), clf, 'exact', grad_checkpoint=cfg['ckpt'],
                        generator=torch.Generator(dev).manual_seed(0))
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024            # KiB -> MiB (Linux)
     if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); base_alloc = torch.cuda.memory_allocated()
-    storages = {}
-    def pack(t):
-        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes(); return t
+    storages, pack = saved_tensor_counter()
     times = []
     if cfg['purpose'] == 'memory':   # one step, written out so that only the forward pass's saved tensors are counted
         xg = x.detach().requires_grad_()
@@ -143,13 +167,7 @@ def main():
     p.add_argument('--Ks', type=int, nargs='+', default=[10, 25, 100], help='MimicDiffusion steps (NFE)')
     p.add_argument('--batch', type=int, default=8, help='images per step')
     p.add_argument('--modes', nargs='+', default=['ckpt', 'plain'], choices=('ckpt', 'plain'), help='with / without per-step checkpointing')
-    p.add_argument('--repeats', type=int, default=2, help='timed steps after one warm-up step')
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--threads', type=int, default=torch_threads_default())
-    p.add_argument('--timeout', type=float, default=1800, help='seconds per configuration')
-    p.add_argument('--results', default=str(Path(__file__).with_name('RESULTS.md')))
-    p.add_argument('--no-append', action='store_true', help='print only')
-    p.add_argument('--child', help=argparse.SUPPRESS)
+    add_run_arguments(p, torch_threads_default(), 'seconds per configuration')
     a = p.parse_args()
     if a.child: return child(json.loads(a.child))
     rows, desc, started = [], None, machine(a.device)

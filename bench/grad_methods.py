@@ -28,7 +28,7 @@ from pathlib import Path
 HEADING = '## (d) Gradient methods through DiffPure (VP SDE)'
 METHODS = ('package', 'plain', 'torch_checkpoint', 'adjoint')
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # attack_memory's model loading, machine line and RESULTS.md writer
-from attack_memory import build, machine, append_results
+from attack_memory import add_run_arguments, prepare, saved_tensor_counter, machine, append_results
 
 def defended(cfg:dict, den, sched, clf, dev):
     "The DefendedModel of one method; all share the purifier's settings and the generator seed."
@@ -47,16 +47,11 @@ def defended(cfg:dict, den, sched, clf, dev):
 def child(cfg:dict):
     "Run one (method, purpose) and print one JSON line; the timing run saves its warm-up gradient to cfg['grad_file']."
     import torch
-    torch.set_num_threads(cfg['threads'])
     from mimicdiffusion.attacks import eot_loss
-    dev = torch.device(cfg['device'])
-    den, sched, clf, x, y, desc = build(cfg['model'], cfg['device'])
-    x, y = x[:cfg['batch']].to(dev), y[:cfg['batch']].to(dev)
+    dev, den, sched, clf, x, y, desc = prepare(cfg)
     dm = defended(cfg, den, sched, clf, dev)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024            # KiB -> MiB (Linux)
-    storages, times = {}, []
-    def pack(t):
-        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes(); return t
+    (storages, pack), times = saved_tensor_counter(), []
     if cfg['purpose'] == 'memory':   # one step, written out so that only the forward pass's saved tensors are counted
         xg = x.detach().requires_grad_()
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
@@ -133,13 +128,7 @@ def main():
     p.add_argument('--steps', type=int, default=100, help='Euler-Maruyama steps K (dt = (t* - 1e-5) / K)')
     p.add_argument('--batch', type=int, default=4, help='images per step')
     p.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
-    p.add_argument('--repeats', type=int, default=2, help='timed steps after one warm-up step')
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--timeout', type=float, default=1800, help='seconds per run')
-    p.add_argument('--results', default=str(Path(__file__).with_name('RESULTS.md')))
-    p.add_argument('--no-append', action='store_true', help='print only')
-    p.add_argument('--child', help=argparse.SUPPRESS)
+    add_run_arguments(p, 1, 'seconds per run')
     a = p.parse_args()
     if a.child: return child(json.loads(a.child))
     if 'plain' not in a.methods: p.error('--methods must include plain: it is the reference gradient')
