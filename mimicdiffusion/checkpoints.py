@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_checkpoints.ipynb #50812d63
 from __future__ import annotations
-import difflib, json, math, os, re, warnings
+import difflib, functools, json, math, os, re, time, warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -85,6 +85,23 @@ def _hub_offline()->bool:
     "True when HF_HUB_OFFLINE is set (1, ON, YES or TRUE, as huggingface_hub reads it): use the local hub cache only."
     return os.environ.get('HF_HUB_OFFLINE', '').strip().upper() in ('1', 'ON', 'YES', 'TRUE')
 
+@functools.lru_cache(maxsize=1)
+def _probe_hub(minute:int)->bool:
+    "Whether the hub's host takes a TCP connection within 3 s (DNS included); cached for the minute given."
+    import socket
+    from urllib.parse import urlparse
+    from huggingface_hub import constants
+    u = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=3): return True
+    except OSError: return False
+
+def _hub_reachable()->bool:
+    "Whether the hub answers from here (asked at most once a minute): if not, only the local cache is read, no retries."
+    return _probe_hub(int(time.monotonic() // 60))
+
+def _cache_only()->bool: return _hub_offline() or not _hub_reachable()
+
 def _looks_local(path_or_id)->bool:
     "Whether a path that does not exist was meant as a local path rather than a hub id 'owner/name'."
     s = str(path_or_id)
@@ -114,7 +131,7 @@ def _diffusers_file(path_or_id:str, name:str, subfolder:Optional[str]=None)->Opt
     if _looks_local(path_or_id): return None
     try:
         from huggingface_hub import hf_hub_download
-        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder, local_files_only=_hub_offline()))
+        return Path(hf_hub_download(str(path_or_id), name, subfolder=subfolder, local_files_only=_cache_only()))
     except Exception: return None
 
 def _no_diffusers_model(path_or_id)->str:
@@ -126,6 +143,9 @@ def _no_diffusers_model(path_or_id)->str:
     if _looks_local(path_or_id): return _missing(path_or_id)
     if _hub_offline(): return (f"{path_or_id}: no such local folder, and this hub id is not in the local hub cache "
                                "(HF_HUB_OFFLINE=1 is set): download it once online, or pass a local diffusers folder")
+    if not _hub_reachable():
+        return (f"{path_or_id}: no such local folder, the hub cannot be reached from here, and this id is not in the local "
+                "hub cache: pass a local diffusers folder, or download the model once where the hub is reachable")
     return (f"{path_or_id}: no such local folder, and the hub gave no unet/config.json or config.json for this id "
             "(wrong id, private, or the hub cannot be reached): expected a diffusers model id such as "
             "google/ddpm-cifar10-32")
@@ -140,7 +160,7 @@ def load_diffusers(path_or_id:str, # a local diffusers folder or a hub id such a
     if cls != 'UNet2DModel': raise ValueError(f"{path_or_id}: expected a UNet2DModel, found a {cls}")
     local = Path(path_or_id).expanduser()
     net = UNet2DModel.from_pretrained(str(local if local.is_dir() else path_or_id), subfolder=sub,
-                                      low_cpu_mem_usage=False, local_files_only=_hub_offline()).eval()
+                                      low_cpu_mem_usage=False, local_files_only=_cache_only()).eval()
     sched_file = _diffusers_file(path_or_id, 'scheduler_config.json', 'scheduler')
     if sched_file is None:
         warnings.warn(f"{path_or_id}: no scheduler/scheduler_config.json; using the DDPM linear schedule")
