@@ -92,8 +92,9 @@ def _probe_hub(minute:int)->bool:
     from urllib.parse import urlparse
     from huggingface_hub import constants
     u = urlparse(constants.ENDPOINT)
+    port = u.port or (443 if u.scheme == 'https' else 80)
     try:
-        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=3): return True
+        with socket.create_connection((u.hostname, port), timeout=3): return True
     except OSError: return False
 
 def _hub_reachable()->bool:
@@ -144,8 +145,8 @@ def _no_diffusers_model(path_or_id)->str:
     if _hub_offline(): return (f"{path_or_id}: no such local folder, and this hub id is not in the local hub cache "
                                "(HF_HUB_OFFLINE=1 is set): download it once online, or pass a local diffusers folder")
     if not _hub_reachable():
-        return (f"{path_or_id}: no such local folder, the hub cannot be reached from here, and this id is not in the local "
-                "hub cache: pass a local diffusers folder, or download the model once where the hub is reachable")
+        return (f"{path_or_id}: no such local folder, the hub cannot be reached from here, and this id is not in "
+                "the local hub cache: pass a local diffusers folder, or download the model once where the hub is reachable")
     return (f"{path_or_id}: no such local folder, and the hub gave no unet/config.json or config.json for this id "
             "(wrong id, private, or the hub cannot be reached): expected a diffusers model id such as "
             "google/ddpm-cifar10-32")
