@@ -146,7 +146,7 @@ def _no_diffusers_model(path_or_id)->str:
                                "(HF_HUB_OFFLINE=1 is set): download it once online, or pass a local diffusers folder")
     if not _hub_reachable():
         return (f"{path_or_id}: no such local folder, the hub cannot be reached from here, and this id is not in "
-                "the local hub cache: pass a local diffusers folder, or download the model once where the hub is reachable")
+                "the local hub cache: pass a local diffusers folder, or download it once where the hub is reachable")
     return (f"{path_or_id}: no such local folder, and the hub gave no unet/config.json or config.json for this id "
             "(wrong id, private, or the hub cannot be reached): expected a diffusers model id such as "
             "google/ddpm-cifar10-32")
