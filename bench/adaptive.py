@@ -58,17 +58,25 @@ def s_pct(s, m): return f"{100 * s[m]:.1f} [{100 * s[m + '_ci'][0]:.1f}, {100 * 
 
 def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
     "The convergence table (markdown lines) and {defense: {(attack, iters, eot): summary}}."
-    lines = ['| defense | attack | iterations | EOT | n | robust (worst of 3 seeds) | robust (majority) |', '|---|---|---|---|---|---|---|']
+    lines = ['| defense | attack | iterations | EOT | n | robust (worst of 3 seeds) | robust (majority) '
+             '| paired difference to APGD-10 EOT 2 (worst) |', '|---|---|---|---|---|---|---|---|']
     out = {}
     for d in ('paper', 'diffpure'):
         stem, label = DEFENSES[d]
+        base = None
         for a, it, eot in CONVERGENCE:
             table = f'{stem}-exact' if (a, it, eot) == ('apgd', 10, 2) else None
             c, recs, held, src = cell(f'conv-{d}-{a}{it}-eot{eot}', 32, table)
             if recs is None: pending.append(f'{src}: {held} of 32 images'); continue
             configs[src] = c
             s = out.setdefault(d, {})[(a, it, eot)] = summarize(recs)
-            lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} | {s_pct(s, 'robust_majority')} |")
+            if table: base = robust(recs)
+            diff = '-'
+            if base is not None and not table:
+                dd, (lo, hi), _, _ = paired_difference(robust(recs), base)
+                diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+            lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} "
+                         f"| {s_pct(s, 'robust_majority')} | {diff} |")
     return lines, out
 
 def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]:
