@@ -174,15 +174,15 @@ def main():
     for name, fig in (('convergence', plot_convergence(conv) if conv else None), ('ablation', plot_ablation(rows) if rows else None)):
         if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
-            'Made by `bench/adaptive.sh` (cells) and `python bench/adaptive.py` (this file). Linf 0.1, K = 25 sampler steps, 3 purification',
+            'Made by `bench/adaptive.sh` (the cells) and `python bench/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
             'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval.', '',
             weights_note(configs, embedded_digests()), '',
-            '## Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
-            '## Ablations of the paper preset (images 0..127)', '',
+            '### Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
+            '### Ablations of the paper preset (images 0..127)', '',
             'The last column is the per-image worst case over the attacks the row has (an image counts only if it survives each of them).', '',
             *ablation_table(rows), '',
-            '## The L2 threat model (L2 1.5, images 0..127)', '',
+            '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
     (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
