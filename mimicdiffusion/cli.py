@@ -17,8 +17,8 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_S
            'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size',
            'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
            'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command',
-           'time_label', 'add_evaluate_arguments', 'parse_settings', 'load_classifier', 'evaluation_setup',
-           'make_attack', 'evaluate_command']
+           'time_label', 'add_solver_argument', 'purifier_settings', 'add_evaluate_arguments', 'parse_settings',
+           'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -326,6 +326,7 @@ def add_purify_arguments(p):
         help='attack budget the split threshold follows, [0,1] units',
     )
     p.add_argument('--t-star', type=_number(int, 0), default=100, help='DiffPure/GDMP diffusion depth')
+    add_solver_argument(p)
     p.add_argument(
         '--checkpoint',
         help=(
@@ -368,7 +369,7 @@ def purify_command(args):
         from mimicdiffusion.embedded import load_embedded
         emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
     den, sched = apply_speed(den, args).to(dev), sched.to(dev)
-    pur = make_purifier(args.defense, den, sched, preset=args.preset, K=args.K, eps=args.eps, t_star=args.t_star)
+    pur = make_purifier(args.defense, den, sched, **purifier_settings(args))
     written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed,
                            progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
@@ -376,6 +377,16 @@ def purify_command(args):
 def time_label(args)->str:
     "The time labels of a continuous-time checkpoint: the reference code's plain index for `--preset reference_code`."
     return 'index' if getattr(args, 'defense', 'mimic') == 'mimic' and args.preset == 'reference_code' else 'matched'
+
+def add_solver_argument(p):
+    "`--solver`: DiffPure's and GDMP's sampler, from `diffusion.SOLVERS`."
+    from mimicdiffusion.diffusion import SOLVERS
+    p.add_argument('--solver', default='ddpm', help=f"DiffPure/GDMP sampler: {', '.join(SOLVERS)} "
+                   "('sde', 'ode': the VP SDE or probability-flow ODE from t* = t_star/1000, as DiffPure published)")
+
+def purifier_settings(args, K:Optional[int]=None)->dict:
+    "The `make_purifier` settings the command line gives (`K` overrides `--K`, e.g. for the surrogate)."
+    return dict(preset=args.preset, K=K or args.K, eps=args.eps, t_star=args.t_star, solver=args.solver)
 
 # %% ../nbs/10_cli.ipynb #d6067a95
 def _generator(x, seed:int):
@@ -401,6 +412,7 @@ def add_evaluate_arguments(p):
     p.add_argument('--defense', default='mimic', help=_defense_help(('none',)))
     p.add_argument('--preset', default='paper'); p.add_argument('--K', type=_number(int, 0, True))
     p.add_argument('--t-star', type=_number(int, 0), default=100)
+    add_solver_argument(p)
     p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
     p.add_argument('--grad', default='bpda', help=', '.join(GRAD_MODES))
     p.add_argument(
@@ -536,8 +548,8 @@ def evaluation_setup(args, device):
     overrides = parse_settings(args.set)
     if overrides and args.defense != 'mimic':
         raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
-    settings = dict(preset=args.preset, K=args.K, eps=args.eps, t_star=args.t_star)
-    pur = None if args.defense == 'none' else make_purifier(args.defense, den, sched, **settings, **overrides)
+    if args.defense == 'none': return clf, None, data, transform, weights
+    pur = make_purifier(args.defense, den, sched, **purifier_settings(args), **overrides)
     return clf, pur, data, transform, weights
 
 def make_attack(args, clf, pur, transform):
@@ -552,15 +564,7 @@ def make_attack(args, clf, pur, transform):
         sur = None
         if args.grad == 'surrogate':
             from mimicdiffusion.purifiers import make_purifier
-            sur = make_purifier(
-                args.defense,
-                pur.denoiser,
-                pur.sched,
-                preset=args.preset,
-                K=args.surrogate_K,
-                eps=args.eps,
-                t_star=args.t_star,
-            )
+            sur = make_purifier(args.defense, pur.denoiser, pur.sched, **purifier_settings(args, K=args.surrogate_K))
         model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
     def attack(x, y, seed):
         name, settings = ATTACK_SETTINGS[args.attack](args, x, seed)
@@ -594,6 +598,7 @@ def evaluate_command(args):
         for k, v in vars(args).items()
         if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')
     }
+    if config.get('solver') == 'ddpm': del config['solver']   # the default: files made before --solver still resume
     for k in (
         'bf16',
         'channels_last',
