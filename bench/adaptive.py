@@ -19,7 +19,8 @@ D, TABLE = ROOT/'adaptive', ROOT/'embedded_table'
 DEFENSES = {'paper': ('mimic-paper', 'MimicDiffusion paper'), 'diffpure': ('diffpure', 'DiffPure t*=100'),
             'gdmp': ('gdmp', 'GDMP t*=100')}
 # convergence settings: (attack, iterations, EOT); APGD-10 EOT 2 is the embedded table's exact cell
-CONVERGENCE = [('apgd', 10, 2), ('apgd', 25, 2), ('apgd', 50, 2), ('apgd', 10, 4), ('apgd', 10, 8), ('pgd', 10, 4)]
+CONVERGENCE = [('apgd', 10, 2), ('apgd', 25, 2), ('apgd', 50, 2), ('apgd', 10, 4), ('apgd', 10, 8), ('pgd', 10, 4),
+               ('pgd', 25, 4), ('pgd', 10, 8)]
 ATTACKS = {'transfer': 'transfer: PGD-40 on the classifier', 'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact: APGD-10, EOT 2'}
 ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the MimicConfig fields)
     'paper': 'the paper preset (L1 energy, per-pixel split, phi = 0.2, SR factor 4, window t = 100..790, step 0.183)',

@@ -4,7 +4,8 @@
 # one resumable `mimicdiffusion evaluate` run writing bench/adaptive/<cell>.jsonl; re-running this script continues unfinished cells
 # (finished ones return at once). `python bench/adaptive.py` reads whatever cells exist, together with the embedded table's cells
 # (bench/embedded_table: same settings, images 0..255, so its first n records are exactly what an n-image run here would write).
-#   1. attack convergence, n=32: APGD with 10/25/50 iterations at EOT 2, EOT 2/4/8 at 10 iterations, and PGD-10 at EOT 4, for
+#   1. attack convergence, n=32: APGD with 10/25/50 iterations at EOT 2, EOT 2/4/8 at 10 iterations, PGD at 10 and 25
+#      iterations (EOT 4) and EOT 4 and 8 (10 iterations), for
 #      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
 #   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier), BPDA (PGD-10, EOT 2) and exact gradients
 #      (APGD-10, EOT 2, the embedded table's ranking attack); the paper preset and DiffPure/GDMP rows are the table's cells.
@@ -26,6 +27,9 @@ conv() {  # conv DEFENSE-NAME DEFENSE-ARGS: the convergence cells of one defense
   ev conv-$def-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
   ev conv-$def-apgd10-eot8 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 8
   ev conv-$def-apgd50-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 50 --eot 2
+  # PGD went lower than APGD at equal cost: does it converge in iterations and EOT samples?
+  ev conv-$def-pgd25-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 25 --eot 4
+  ev conv-$def-pgd10-eot8 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 8
 }
 ABLATIONS=(  # cell name and the MimicConfig fields it changes from 'paper' (phi: 2 x eps = 0.2 model units; scale: 0.1831 per pixel)
   "energy-l2 energy=l2"  "split-off split=off"  "split-image split=image"  "sr-off sr_mode=off"  "sr2 sr_factor=2"
