@@ -13,9 +13,9 @@ import mimicdiffusion
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'EVAL_ATTACKS', 'CLIError', 'Command',
-           'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary', 'human_size',
-           'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
+__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'RECORDED_IF_SET', 'EVAL_ATTACKS',
+           'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary',
+           'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
            'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command',
            'time_label', 'add_solver_argument', 'purifier_settings', 'add_evaluate_arguments', 'parse_settings',
            'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
@@ -400,6 +400,8 @@ ATTACK_SETTINGS = {
     'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
     'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
 }
+RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm'}   # option -> its default
+
 EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
 
 def add_evaluate_arguments(p):
@@ -593,19 +595,12 @@ def evaluate_command(args):
     check_budget(args.eps, args.norm, get_batch(data, [0])[0].shape, '--eps')   # the L2 bound needs the image size
     attack = make_attack(args, clf, pur, transform)
     classify = Classify(clf, transform)
+    # options added after results files existed are recorded only when not at their default, so those files still resume
     config = {
         k: str(v) if isinstance(v, Path) else v
         for k, v in vars(args).items()
-        if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command')
+        if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command') and RECORDED_IF_SET.get(k, object()) != v
     }
-    if config.get('solver') == 'ddpm': del config['solver']   # the default: files made before --solver still resume
-    for k in (
-        'bf16',
-        'channels_last',
-        'set',
-    ):  # in the config (they change results or could) only when on: older files still resume
-        if not config[k]:
-            del config[k]
     if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
     config['weights'] = (
         weights  # so a results file is never resumed, or tabulated, with other weights than it began with

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_demo.ipynb #7c4dfd1a
 from __future__ import annotations
-import io, json, os, time, warnings
+import json, os, time, warnings
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -100,13 +100,8 @@ def results_markdown(result:dict)->str:
     ]
     return '\n'.join(lines) + '\n'
 
-def _png(fig, dpi:int=100)->bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=dpi)
-    return buf.getvalue()
-
 def _write_outputs(out:Path, result, x_clean, grids):
-    "results.json, results.md and grid.png, all made in memory first, each file written whole (`write_atomic`)."
+    "results.json, results.md and grid.png, written in a hidden sibling folder, then moved into `out` together."
     import matplotlib.pyplot as plt
     with temp_sibling(out, 'demo') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
         (tmp/'results.json').write_text(json.dumps(result, indent=1))
