@@ -9,12 +9,15 @@ the images they hold and left out of the tables.
     python bench/adaptive.py                 # writes bench/adaptive.md and bench/adaptive/convergence.png, ablation.png
 """
 from __future__ import annotations
-import json
+import json, sys
 from pathlib import Path
 from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
 from mimicdiffusion.stats import summarize, wilson, paired_difference
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+from embedded_table import pct as s_pct   # "acc [lo, hi]" in percent from a summary and a metric name
+
 D, TABLE = ROOT/'adaptive', ROOT/'embedded_table'
 DEFENSES = {'paper': ('mimic-paper', 'MimicDiffusion paper'), 'diffpure': ('diffpure', 'DiffPure t*=100'),
             'gdmp': ('gdmp', 'GDMP t*=100')}
@@ -55,7 +58,6 @@ def pct(k, n):
     lo, hi = wilson(k, n)
     return f"{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
 
-def s_pct(s, m): return f"{100 * s[m]:.1f} [{100 * s[m + '_ci'][0]:.1f}, {100 * s[m + '_ci'][1]:.1f}]"
 
 def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
     "The convergence table (markdown lines) and {defense: {(attack, iters, eot): summary}}."
