@@ -9,7 +9,7 @@ the images they hold and left out of the tables.
     python bench/adaptive.py                 # writes bench/adaptive.md and bench/adaptive/convergence.png, ablation.png
 """
 from __future__ import annotations
-import json, sys
+import sys
 from pathlib import Path
 from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
 from mimicdiffusion.stats import summarize, wilson, paired_difference
