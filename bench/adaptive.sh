@@ -64,12 +64,13 @@ l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and Diff
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
-  ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
-  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
+  # the variants first (whole rows: all three attacks), then the ablations attack by attack;
+  # exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused)
   ATTACK="--attack pgd --grad transfer --iters 40" variant transfer
   ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" variant bpda
-  # exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused)
   ATTACK="--attack apgd --grad exact --iters 10 --eot 2" variant exact
+  ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
+  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
   ATTACK="--attack apgd --grad exact --iters 10 --eot 2" ablate exact
   l2
 }
