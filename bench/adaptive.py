@@ -86,7 +86,7 @@ def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]
     "One row per configuration: its summaries per attack and the per-image worst case over the attacks it has."
     rows = []
     names = names or ([('paper', 'mimic-paper', 'abl')] + [(r, None, 'abl') for r in ABLATIONS if r != 'paper']
-                      + [(r, None, 'var') for r in VARIANTS] + [('diffpure', 'diffpure', 'abl'), ('gdmp', 'gdmp', 'abl')])
+                      + [('diffpure', 'diffpure', 'abl'), ('gdmp', 'gdmp', 'abl')])
     for row, table, prefix in names:
         cells = {}
         for attack in ATTACKS:
@@ -103,10 +103,14 @@ def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]
                          worst=per_image, attacks=list(cells), clean=summarize(next(iter(cells.values())))))
     return rows
 
-def ablation_table(rows:list[dict])->list[str]:
-    head = ['configuration', 'clean (majority)'] + list(ATTACKS.values()) + ['worst over the attacks run', 'paired difference to paper (worst)']
+VARIANT_ROWS = [('paper', 'mimic-paper', 'abl')] + [(r, None, 'var') for r in VARIANTS] + [('diffpure', 'diffpure', 'abl')]
+
+def ablation_table(rows:list[dict], ref:str='paper')->list[str]:
+    "Markdown lines: one row per configuration, with the paired difference of its worst case to row `ref`'s."
+    head = ['configuration', 'clean (majority)'] + list(ATTACKS.values()) + ['worst over the attacks run',
+                                                                           f'paired difference to {ref} (worst)']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    paper = next((r for r in rows if r['row'] == 'paper'), None)
+    paper = next((r for r in rows if r['row'] == ref), None)
     for r in rows:
         cols = [s_pct(r['summaries'][a], 'robust_worst') if a in r['summaries'] else 'not run' for a in ATTACKS]
         k, n = sum(r['worst']), len(r['worst'])
@@ -119,28 +123,28 @@ def ablation_table(rows:list[dict])->list[str]:
     return lines
 
 def plot_convergence(conv:dict):
-    "Robust accuracy against APGD iterations (EOT 2) and EOT samples (10 iterations), worst case and majority; the figure."
+    "Robust accuracy (worst of 3 seeds) against iterations and against EOT samples, APGD and PGD, both defenses; the figure."
     import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
-    for d, style in (('paper', 'o-'), ('diffpure', 's--')):
+    fig, axs = plt.subplots(1, 2, figsize=(9.5, 3.6), sharey=True)
+    panels = ((axs[0], 'iterations', lambda a: [(it, (a, it, 2 if a == 'apgd' else 4)) for it in (10, 25, 50)]),
+              (axs[1], 'EOT samples (10 iterations)', lambda a: [(e, (a, 10, e)) for e in (2, 4, 8)]))
+    for d, color in (('paper', 'C0'), ('diffpure', 'C1')):
         cells = conv.get(d, {})
-        for ax, pts, key in ((axs[0], [(it, cells.get(('apgd', it, 2))) for it in (10, 25, 50)], 'iterations (EOT 2)'),
-                             (axs[1], [(e, cells.get(('apgd', 10, e))) for e in (2, 4, 8)], 'EOT samples (10 iterations)')):
-            pts = [(x, s) for x, s in pts if s is not None]
-            for m, alpha in (('robust_worst', 1.), ('robust_majority', .5)):
+        for ax, xlabel, settings in panels:
+            for a, style in (('apgd', 'o-'), ('pgd', 's--')):
+                pts = [(x, cells[k]) for x, k in settings(a) if k in cells]
                 if not pts: continue
-                xs = [x for x, _ in pts]; ys = [100 * s[m] for _, s in pts]
-                lo = [y - 100 * s[m + '_ci'][0] for y, (_, s) in zip(ys, pts)]; hi = [100 * s[m + '_ci'][1] - y for y, (_, s) in zip(ys, pts)]
-                ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, capsize=3, alpha=alpha, label=f"{DEFENSES[d][1]}, {m.split('_')[1]}")
-            ax.set(xlabel=key); ax.grid(alpha=.3)
-            if len(pts) > 1:
-                ax.set(xscale='log', xticks=[x for x, _ in pts], xticklabels=[str(x) for x, _ in pts])
-                ax.minorticks_off()
-        pgd = cells.get(('pgd', 10, 4))
-        if pgd is not None:   # PGD at the same cost as APGD-10 EOT 4, for comparison
-            axs[1].plot([4], [100 * pgd['robust_worst']], 'k' + style[0], mfc='none', ms=9,
-                        label=f"{DEFENSES[d][1]}, PGD-10 EOT 4, worst")
-    axs[0].set(ylabel='robust accuracy (%)', ylim=(-2, 80), title='APGD iterations'); axs[1].set(title='EOT samples')
+                nudge = {('paper', 'apgd'): .94, ('paper', 'pgd'): .98, ('diffpure', 'apgd'): 1.02, ('diffpure', 'pgd'): 1.06}[d, a]
+                xs = [x * nudge for x, _ in pts]; ys = [100 * s['robust_worst'] for _, s in pts]   # nudged apart
+                lo = [y - 100 * s['robust_worst_ci'][0] for y, (_, s) in zip(ys, pts)]
+                hi = [100 * s['robust_worst_ci'][1] - y for y, (_, s) in zip(ys, pts)]
+                ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, color=color, capsize=3, alpha=1 if a == 'pgd' else .6,
+                            label=f"{DEFENSES[d][1]}, {a.upper()}")
+            ax.set(xlabel=xlabel, xscale='log', xticks=[x for x, _ in settings('apgd')],
+                   xticklabels=[str(x) for x, _ in settings('apgd')])
+            ax.minorticks_off(); ax.grid(alpha=.3)
+    axs[0].set(ylabel='robust accuracy, worst of 3 seeds (%)', ylim=(-2, 70), title='more iterations (APGD at EOT 2, PGD at EOT 4)')
+    axs[1].set(title='more EOT samples')
     axs[1].legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -170,11 +174,12 @@ def main():
     configs, pending = {}, []
     conv_lines, conv = convergence(configs, pending)
     rows = ablation_rows(configs, pending)
+    var_rows = ablation_rows(configs, pending, names=VARIANT_ROWS)
     l2_rows = ablation_rows(configs, pending, names=[('paper', None, 'l2'), ('diffpure', None, 'l2')])
     D.mkdir(exist_ok=True)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    for name, fig in (('convergence', plot_convergence(conv) if conv else None), ('ablation', plot_ablation(rows) if rows else None)):
+    for name, fig in (('convergence', plot_convergence(conv) if conv else None), ('ablation', plot_ablation(rows + [r for r in var_rows if r['row'] in VARIANTS]) if rows else None)):
         if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
             'Made by `bench/adaptive.sh` (the cells) and `python bench/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
@@ -185,6 +190,9 @@ def main():
             '### Ablations of the paper preset (images 0..127)', '',
             'The last column is the per-image worst case over the attacks the row has (an image counts only if it survives each of them).', '',
             *ablation_table(rows), '',
+            '### Variants beyond the paper, against DiffPure (images 0..127)', '',
+            'The same three attacks; the last column compares each row with DiffPure t* = 100 on the same images.', '',
+            *ablation_table(var_rows, ref='diffpure'), '',
             '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
