@@ -54,6 +54,11 @@ def robust(recs)->list[bool]:
     "Per image: every purification seed classifies the adversarial image correctly (the worst case over seeds)."
     return [all(p == r['label'] for p in r['adv']) for r in recs]
 
+def paired(a:list[bool], b:list[bool])->str:
+    "The paired difference acc(a) - acc(b) in points, its interval, and how many images only a or only b gets right."
+    d, (lo, hi), only_a, only_b = paired_difference(a, b)
+    return f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] ({only_a} vs {only_b} images)"
+
 def pct(k, n):
     lo, hi = wilson(k, n)
     return f"{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
@@ -66,7 +71,7 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
     out = {}
     for d in ('paper', 'diffpure'):
         stem, label = DEFENSES[d]
-        base = None
+        base, per_setting = None, []
         for a, it, eot in CONVERGENCE:
             table = f'{stem}-exact' if (a, it, eot) == ('apgd', 10, 2) else None
             c, recs, held, src = cell(f'conv-{d}-{a}{it}-eot{eot}', 32, table)
@@ -74,12 +79,16 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
             configs[src] = c
             s = out.setdefault(d, {})[(a, it, eot)] = summarize(recs)
             if table: base = robust(recs)
+            per_setting.append(robust(recs))
             diff = '-'
             if base is not None and not table:
-                dd, (lo, hi), _, _ = paired_difference(robust(recs), base)
-                diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+                diff = paired(robust(recs), base)
             lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} "
                          f"| {s_pct(s, 'robust_majority')} | {diff} |")
+        if len(per_setting) > 1:   # an image counts only if it survives every setting (the ensemble a stronger attacker runs)
+            every = [all(ok) for ok in zip(*per_setting)]
+            lines.append(f"| {label} | every setting above, per image | | | {len(every)} | {pct(sum(every), len(every))} | "
+                         f"| {paired(every, base) if base is not None else '-'} |")
     return lines, out
 
 def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]:
@@ -117,8 +126,7 @@ def ablation_table(rows:list[dict], ref:str='paper')->list[str]:
         worst = pct(k, n) + ('' if len(r['attacks']) == len(ATTACKS) else f" ({', '.join(r['attacks'])} only)")
         diff = '-'
         if paper is not None and r is not paper and r['attacks'] == paper['attacks']:
-            dd, (lo, hi), _, _ = paired_difference(r['worst'], paper['worst'])
-            diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+            diff = paired(r['worst'], paper['worst'])
         lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [worst, diff]) + ' |')
     return lines
 
@@ -170,21 +178,31 @@ def plot_ablation(rows:list[dict]):
     fig.tight_layout()
     return fig
 
-def main():
+def study()->dict:
+    "Every finished cell read: convergence (lines, summaries), ablation, variant and L2 rows, configs, unfinished cells."
     configs, pending = {}, []
     conv_lines, conv = convergence(configs, pending)
     rows = ablation_rows(configs, pending)
     var_rows = ablation_rows(configs, pending, names=VARIANT_ROWS)
     l2_rows = ablation_rows(configs, pending, names=[('paper', None, 'l2'), ('diffpure', None, 'l2')])
+    return dict(conv_lines=conv_lines, conv=conv, rows=rows, var_rows=var_rows, l2_rows=l2_rows, configs=configs,
+                pending=pending, plotted=rows + [r for r in var_rows if r['row'] in VARIANTS])
+
+def main():
+    st = study()
+    conv_lines, rows, var_rows, l2_rows, configs, pending = (st[k] for k in
+                                                            ('conv_lines', 'rows', 'var_rows', 'l2_rows', 'configs', 'pending'))
     D.mkdir(exist_ok=True)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    for name, fig in (('convergence', plot_convergence(conv) if conv else None), ('ablation', plot_ablation(rows + [r for r in var_rows if r['row'] in VARIANTS]) if rows else None)):
+    for name, fig in (('convergence', plot_convergence(st['conv']) if st['conv'] else None),
+                      ('ablation', plot_ablation(st['plotted']) if rows else None)):
         if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
             'Made by `bench/adaptive.sh` (the cells) and `python bench/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
-            'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval.', '',
+            'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval, and in parentheses',
+            'the images only the row gets right against those only the reference gets right.', '',
             weights_note(configs, embedded_digests()), '',
             '### Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
             '### Ablations of the paper preset (images 0..127)', '',
