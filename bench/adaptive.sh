@@ -9,7 +9,7 @@
 #      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
 #   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier), BPDA (PGD-10, EOT 2) and exact gradients
 #      (APGD-10, EOT 2, the embedded table's ranking attack); the paper preset and DiffPure/GDMP rows are the table's cells.
-#   3. variants beyond the paper (VARIANTS below), the same three attacks, n=128.
+#   3. variants beyond the paper (VARIANTS below), the same three attacks, n=128 (they run after APGD's convergence cells).
 #   4. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
 # Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
@@ -27,7 +27,9 @@ conv() {  # conv DEFENSE-NAME DEFENSE-ARGS: the convergence cells of one defense
   ev conv-$def-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
   ev conv-$def-apgd10-eot8 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 8
   ev conv-$def-apgd50-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 50 --eot 2
-  # PGD went lower than APGD at equal cost: does it converge in iterations and EOT samples?
+}
+conv_pgd() {  # PGD went lower than APGD at equal cost: does it converge in iterations and EOT samples?
+  local def=$1; shift
   ev conv-$def-pgd25-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 25 --eot 4
   ev conv-$def-pgd10-eot8 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 8
 }
@@ -64,11 +66,12 @@ l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and Diff
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
-  # the variants first (whole rows: all three attacks), then the ablations attack by attack;
+  # the variants next (whole rows: all three attacks), then PGD's convergence, then the ablations attack by attack;
   # exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused)
   ATTACK="--attack pgd --grad transfer --iters 40" variant transfer
   ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" variant bpda
   ATTACK="--attack apgd --grad exact --iters 10 --eot 2" variant exact
+  if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
   ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
   ATTACK="--attack apgd --grad exact --iters 10 --eot 2" ablate exact
