@@ -32,10 +32,13 @@ ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the 
     'window-all': 'guidance on every step', 'window-300': 'window t = 300..790', 'window-500': 'window t = 500..790',
     'scale-x0.5': 'step size x0.5', 'scale-x2': 'step size x2', 'phi-x0.5': 'threshold phi x0.5', 'phi-x2': 'threshold phi x2',
 }
-VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS)
-    'start100': "variant: start from the input diffused to t* = 100, guided at every step (DiffPure's start + guidance)",
-    'start300': 'variant: start from the input diffused to t* = 300, guided on t = 100..300',
+VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS), in the script's order
+    'g400': 'variant: the input diffused to t* = 400, guided on t = 200..400, unguided below',
+    'g300': 'variant: the input diffused to t* = 300, guided on t = 200..300, unguided below',
+    'start300': 'variant: the input diffused to t* = 300, guided on t = 100..300',
     'shift2': 'variant: random circular shift of up to 2 pixels per purification', 'lowfreq': 'variant: SR term only (phi = 4)',
+    'start100': "variant: the input diffused to t* = 100, guided at every step (DiffPure's start + guidance)",
+    'diffpure200': 'DiffPure t* = 200 (no guidance): the unguided end of the g rows alone',
 }
 
 def load(path:Path, n:int):

@@ -9,7 +9,7 @@
 #      MimicDiffusion 'paper' and DiffPure (APGD-10 EOT 2 is the embedded table's cell).
 #   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier), BPDA (PGD-10, EOT 2) and exact gradients
 #      (APGD-10, EOT 2, the embedded table's ranking attack); the paper preset and DiffPure/GDMP rows are the table's cells.
-#   3. variants beyond the paper (VARIANTS below), the same three attacks, n=128 (they run after APGD's convergence cells).
+#   3. variants beyond the paper (VARIANTS below) and DiffPure t* = 200, the same three attacks, n=128 (after APGD's convergence).
 #   4. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
 # Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
@@ -46,16 +46,22 @@ ablate() {  # ablate ATTACK-NAME ATTACK-ARGS for every row of ABLATIONS with ind
     ev abl-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
   done
 }
-VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `shift`); phi=4 exceeds any |x0_hat - x_ref|
-  "start100 start=100 window=0,0.1"  "start300 start=300 window=0.1,0.3"  "shift2 shift=2"  "lowfreq phi=4"
+VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `shift`); phi=4 exceeds any |x0_hat - x_ref|.
+  # g400/g300: the input diffused to t* = 400/300, guided at high noise only (t >= 200), then unguided like DiffPure from t = 200
+  "g400 start=400 window=0.2,0.4"  "g300 start=300 window=0.2,0.3"  "start300 start=300 window=0.1,0.3"  "shift2 shift=2"
+  "lowfreq phi=4"  "start100 start=100 window=0,0.1"
 )
-variant() {  # variant ATTACK-NAME for every row of VARIANTS with index % 2 == $QUEUE
-  local attack=$1
+variant() {  # variant ATTACK-NAME [FIRST LAST]: rows FIRST..LAST-1 of VARIANTS (default all) with index % 2 == $QUEUE
+  local attack=$1 first=${2:-0} last=${3:-${#VARIANTS[@]}}
   for i in "${!VARIANTS[@]}"; do
-    [ $((i % 2)) = "$QUEUE" ] || continue
+    [ $((i % 2)) = "$QUEUE" ] && [ $i -ge $first ] && [ $i -lt $last ] || continue
     set -- ${VARIANTS[$i]}; local row=$1; shift
     ev var-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
   done
+}
+diffpure200() {  # DiffPure from t* = 200 (queue 1): what the g rows' unguided end does alone
+  [ $QUEUE = 1 ] || return 0
+  ev var-diffpure200-$1 --defense diffpure --t-star 200 $linf --n 128 $ATTACK
 }
 l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and DiffPure (queue 1)
   local def=paper args=$paper; [ $QUEUE = 1 ] && def=diffpure args=$diffpure
@@ -66,15 +72,19 @@ l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and Diff
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
-  # the variants next (whole rows: all three attacks), then PGD's convergence, then the ablations attack by attack;
-  # exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused)
-  ATTACK="--attack pgd --grad transfer --iters 40" variant transfer
-  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" variant bpda
-  ATTACK="--attack apgd --grad exact --iters 10 --eot 2" variant exact
+  # the variants next: every row under transfer (cheap: it also gives clean accuracy), then BPDA and exact gradients for the
+  # first three rows; the ablations under transfer; DiffPure t* = 200; PGD's convergence; the rest of the ablation and variant
+  # cells. Exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused).
+  transfer="--attack pgd --grad transfer --iters 40" bpda="--attack pgd --grad bpda --iters 10 --eot 2"
+  exact="--attack apgd --grad exact --iters 10 --eot 2"
+  ATTACK=$transfer variant transfer; ATTACK=$transfer diffpure200 transfer
+  ATTACK=$bpda variant bpda 0 3; ATTACK=$exact variant exact 0 3
+  ATTACK=$transfer ablate transfer
+  ATTACK=$bpda diffpure200 bpda; ATTACK=$exact diffpure200 exact
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
-  ATTACK="--attack pgd --grad transfer --iters 40" ablate transfer
-  ATTACK="--attack pgd --grad bpda --iters 10 --eot 2" ablate bpda
-  ATTACK="--attack apgd --grad exact --iters 10 --eot 2" ablate exact
+  ATTACK=$bpda ablate bpda
+  ATTACK=$bpda variant bpda 3; ATTACK=$exact variant exact 3
+  ATTACK=$exact ablate exact
   l2
 }
 if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi
