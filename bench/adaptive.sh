@@ -47,9 +47,11 @@ ablate() {  # ablate ATTACK-NAME ATTACK-ARGS for every row of ABLATIONS with ind
   done
 }
 VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `shift`); phi=4 exceeds any |x0_hat - x_ref|.
-  # g400/g300: the input diffused to t* = 400/300, guided at high noise only (t >= 200), then unguided like DiffPure from t = 200
-  "g400 start=400 window=0.2,0.4"  "g300 start=300 window=0.2,0.3"  "start300 start=300 window=0.1,0.3"  "shift2 shift=2"
-  "lowfreq phi=4"  "start100 start=100 window=0,0.1"
+  # g400/g300: the input diffused to t* = 400/300, guided at high noise only (t >= 200), then unguided like DiffPure from t = 200;
+  # s10/s30: the guidance step x0.1/x0.3; lf7: the SR term alone at factor 7 (a 4x4 image)
+  "g400 start=400 window=0.2,0.4"  "g300 start=300 window=0.2,0.3"  "g400s10 start=400 window=0.2,0.4 scale=0.018310546875"
+  "g400s30 start=400 window=0.2,0.4 scale=0.054931640625"  "g400lf7 start=400 window=0.2,0.4 phi=4 sr_factor=7"
+  "start300 start=300 window=0.1,0.3"  "shift2 shift=2"  "lowfreq phi=4"  "start100 start=100 window=0,0.1"
 )
 variant() {  # variant ATTACK-NAME [FIRST LAST]: rows FIRST..LAST-1 of VARIANTS (default all) with index % 2 == $QUEUE
   local attack=$1 first=${2:-0} last=${3:-${#VARIANTS[@]}}
@@ -72,14 +74,14 @@ l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and Diff
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
-  # the variants next: every row under transfer (cheap: it also gives clean accuracy), then BPDA and exact gradients for the
-  # first three rows; the ablations under transfer; DiffPure t* = 200; PGD's convergence; the rest of the ablation and variant
+  # the variants next: every row under transfer (cheap: it also gives clean accuracy), the ablations under transfer; BPDA and exact
+  # gradients for the first three variant rows; DiffPure t* = 200; PGD's convergence; the rest of the ablation and variant
   # cells. Exact gradients rank the rows with the embedded table's APGD-10 EOT 2 (its paper/DiffPure/GDMP cells are reused).
   transfer="--attack pgd --grad transfer --iters 40" bpda="--attack pgd --grad bpda --iters 10 --eot 2"
   exact="--attack apgd --grad exact --iters 10 --eot 2"
   ATTACK=$transfer variant transfer; ATTACK=$transfer diffpure200 transfer
-  ATTACK=$bpda variant bpda 0 3; ATTACK=$exact variant exact 0 3
   ATTACK=$transfer ablate transfer
+  ATTACK=$bpda variant bpda 0 3; ATTACK=$exact variant exact 0 3
   ATTACK=$bpda diffpure200 bpda; ATTACK=$exact diffpure200 exact
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$bpda ablate bpda
