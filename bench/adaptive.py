@@ -40,6 +40,7 @@ VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS
     'start300': 'variant: the input diffused to t* = 300, guided on t = 100..300',
     'shift2': 'variant: random circular shift of up to 2 pixels per purification', 'lowfreq': 'variant: SR term only (phi = 4)',
     'start100': "variant: the input diffused to t* = 100, guided at every step (DiffPure's start + guidance)",
+    's25': 'variant: the paper preset with the guidance step x0.25',
     'diffpure200': 'DiffPure t* = 200 (no guidance): the unguided end of the g rows alone',
 }
 

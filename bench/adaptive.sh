@@ -52,6 +52,7 @@ VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `
   "g400 start=400 window=0.2,0.4"  "g300 start=300 window=0.2,0.3"  "g400s10 start=400 window=0.2,0.4 scale=0.018310546875"
   "g400s30 start=400 window=0.2,0.4 scale=0.054931640625"  "g400lf7 start=400 window=0.2,0.4 phi=4 sr_factor=7"
   "start300 start=300 window=0.1,0.3"  "shift2 shift=2"  "lowfreq phi=4"  "start100 start=100 window=0,0.1"
+  "s25 scale=0.0457763671875"  # the paper's preset with the guidance step x0.25 (the ablation has x0.5 and x2)
 )
 variant() {  # variant ATTACK-NAME [FIRST LAST]: rows FIRST..LAST-1 of VARIANTS (default all) with index % 2 == $QUEUE
   local attack=$1 first=${2:-0} last=${3:-${#VARIANTS[@]}}
@@ -81,8 +82,14 @@ queue() {
   exact="--attack apgd --grad exact --iters 10 --eot 2"
   ATTACK=$transfer variant transfer; ATTACK=$transfer diffpure200 transfer
   ATTACK=$transfer ablate transfer
-  # BPDA and exact gradients first for the two rows the transfer screen ranked highest (g400s10, g400s30: every other guided
-  # row kept at most 33.6% under transfer, DiffPure t* = 100's worst case over all three attacks, or lost clean accuracy)
+  # the one row of the transfer screen with DiffPure t* = 100's clean accuracy (88.3%) and more than its worst case over
+  # all three attacks (33.6%) under transfer: step size x0.5 (41.4%). Its BPDA and exact cells first, one per queue, and the
+  # step x0.25 under transfer
+  if [ $QUEUE = 0 ]; then
+    ev abl-scale-x0.5-bpda $paper $linf --n 128 --set scale=0.091552734375 $bpda
+    ev var-s25-transfer $paper $linf --n 128 --set scale=0.0457763671875 $transfer
+  else ev abl-scale-x0.5-exact $paper $linf --n 128 --set scale=0.091552734375 $exact; fi
+  # then the two high-noise rows with the most under transfer (g400s10, g400s30; their clean accuracy is below DiffPure's)
   ATTACK=$bpda variant bpda 2 4; ATTACK=$exact variant exact 2 4
   ATTACK=$bpda diffpure200 bpda; ATTACK=$exact diffpure200 exact
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
