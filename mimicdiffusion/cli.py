@@ -304,6 +304,10 @@ def _defense_help(extra:tuple=())->str:
     from mimicdiffusion.purifiers import PURIFIERS
     return ', '.join((*extra, *PURIFIERS))
 
+def _preset_help()->str:
+    from mimicdiffusion.mimic import PRESETS
+    return 'MimicDiffusion preset: ' + ', '.join(PRESETS)
+
 def add_purify_arguments(p):
     "The options of `mimicdiffusion purify`."
     p.add_argument(
@@ -315,7 +319,7 @@ def add_purify_arguments(p):
     )
     p.add_argument('--out', type=Path, required=True, help='output folder (results keep their input names)')
     p.add_argument('--defense', default='mimic', help=_defense_help())
-    p.add_argument('--preset', default='paper', help="MimicDiffusion preset: paper or reference_code")
+    p.add_argument('--preset', default='paper', help=_preset_help())
     p.add_argument(
         '--K', type=_number(int, 0, True), help='sampler steps (default: the preset\'s; DiffPure/GDMP: t*+1)'
     )
@@ -412,7 +416,7 @@ def add_evaluate_arguments(p):
         '--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)'
     )
     p.add_argument('--defense', default='mimic', help=_defense_help(('none',)))
-    p.add_argument('--preset', default='paper'); p.add_argument('--K', type=_number(int, 0, True))
+    p.add_argument('--preset', default='paper', help=_preset_help()); p.add_argument('--K', type=_number(int, 0, True))
     p.add_argument('--t-star', type=_number(int, 0), default=100)
     add_solver_argument(p)
     p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
