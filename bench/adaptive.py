@@ -172,7 +172,7 @@ def plot_convergence(conv:dict):
 def plot_ablation(rows:list[dict]):
     "Robust accuracy per configuration and attack (intervals as bars), and clean against worst-case robust accuracy."
     import matplotlib.pyplot as plt, numpy as np
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={'width_ratios': [1.6, 1]})
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, max(4.2, 1.2 + .24 * len(rows))), gridspec_kw={'width_ratios': [1.6, 1]})
     y = np.arange(len(rows))
     for j, a in enumerate(ATTACKS):
         vals = [(i, r['summaries'][a]) for i, r in enumerate(rows) if a in r['summaries']]
@@ -189,7 +189,7 @@ def plot_ablation(rows:list[dict]):
                 mfc=None if full else 'none')
         bx.annotate(r['row'], (100 * r['clean']['clean_majority'], 100 * k / n), fontsize=7, xytext=(3, 2), textcoords='offset points')
     bx.set(xlabel='clean accuracy, majority (%)', ylabel='worst over the attacks run (%)',
-           title='squares: paper, DiffPure, GDMP; hollow: not every attack run yet (an upper bound)'); bx.grid(alpha=.3)
+           title='squares: paper, DiffPure, GDMP; hollow: attacks still to run (upper bounds)'); bx.grid(alpha=.3)
     bx.title.set_fontsize(8)
     fig.tight_layout()
     return fig
