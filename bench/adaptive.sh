@@ -83,12 +83,10 @@ queue() {
   ATTACK=$transfer variant transfer; ATTACK=$transfer diffpure200 transfer
   ATTACK=$transfer ablate transfer
   # the one row of the transfer screen with DiffPure t* = 100's clean accuracy (88.3%) and more than its worst case over
-  # all three attacks (33.6%) under transfer: step size x0.5 (41.4%). Its BPDA and exact cells first, one per queue, and the
-  # step x0.25 under transfer
-  if [ $QUEUE = 0 ]; then
-    ev abl-scale-x0.5-bpda $paper $linf --n 128 --set scale=0.091552734375 $bpda
-    ev var-s25-transfer $paper $linf --n 128 --set scale=0.0457763671875 $transfer
-  else ev abl-scale-x0.5-exact $paper $linf --n 128 --set scale=0.091552734375 $exact; fi
+  # all three attacks (33.6%) under transfer: step size x0.5 (41.4%). Its BPDA and exact cells first, one per queue
+  local half=(${ABLATIONS[9]}); [ ${half[0]} = scale-x0.5 ] || { echo "ABLATIONS[9] is not scale-x0.5" >&2; exit 1; }
+  if [ $QUEUE = 0 ]; then ev abl-scale-x0.5-bpda $paper $linf --n 128 --set ${half[1]} $bpda
+  else ev abl-scale-x0.5-exact $paper $linf --n 128 --set ${half[1]} $exact; fi
   # then the two high-noise rows with the most under transfer (g400s10, g400s30; their clean accuracy is below DiffPure's)
   ATTACK=$bpda variant bpda 2 4; ATTACK=$exact variant exact 2 4
   ATTACK=$bpda diffpure200 bpda; ATTACK=$exact diffpure200 exact
