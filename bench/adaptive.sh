@@ -88,9 +88,11 @@ queue() {
   if [ $QUEUE = 0 ]; then ev abl-scale-x0.5-bpda $paper $linf --n 128 --set ${half[1]} $bpda
   else ev abl-scale-x0.5-exact $paper $linf --n 128 --set ${half[1]} $exact; fi
   # then the two high-noise rows with the most under transfer (g400s10, g400s30; their clean accuracy is below DiffPure's)
-  ATTACK=$bpda variant bpda 2 4; ATTACK=$exact variant exact 2 4
-  ATTACK=$bpda diffpure200 bpda; ATTACK=$exact diffpure200 exact
+  ATTACK=$bpda variant bpda 2 3; ATTACK=$exact variant exact 2 3; ATTACK=$bpda variant bpda 3 4
+  ATTACK=$bpda diffpure200 bpda
+  # PGD's convergence, which picks the final comparison's attack, before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
+  ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
   ATTACK=$bpda ablate bpda
   ATTACK=$bpda variant bpda; ATTACK=$exact variant exact
   ATTACK=$exact ablate exact
