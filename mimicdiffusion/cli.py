@@ -14,11 +14,12 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'RECORDED_IF_SET', 'EVAL_ATTACKS',
-           'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version', 'device_summary',
-           'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data', 'train_command',
-           'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command',
-           'time_label', 'add_solver_argument', 'purifier_settings', 'add_evaluate_arguments', 'parse_settings',
-           'load_classifier', 'evaluation_setup', 'make_attack', 'evaluate_command']
+           'CASCADE_KEYS', 'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version',
+           'device_summary', 'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data',
+           'train_command', 'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments',
+           'purify_command', 'time_label', 'add_solver_argument', 'purifier_settings', 'add_evaluate_arguments',
+           'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack', 'cascade_selection',
+           'evaluate_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -404,7 +405,7 @@ ATTACK_SETTINGS = {
     'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
     'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
 }
-RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm'}   # option -> its default
+RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm', 'robust_in': []}   # option -> its default
 
 EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
 
@@ -438,6 +439,14 @@ def add_evaluate_arguments(p):
         '--seeds', type=int, nargs='+', default=[0], help='purification seeds (several: worst case and majority vote)'
     )
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
+    p.add_argument(
+        '--robust-in',
+        nargs='+',
+        default=[],
+        metavar='FILE',
+        help='a cascade, as AutoAttack runs its attacks: attack only the images that every FILE (a finished run of this defense, '
+        'budget, seeds and weights under another attack) records as robust; the summary\'s "cascade" counts the others as broken',
+    )
     p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet')
     p.add_argument('--format', default='auto')
     p.add_argument('--classifier', help='classifier state dict for cifar/imagenet')
@@ -577,19 +586,42 @@ def make_attack(args, clf, pur, transform):
         return get_attack(name)(model, x, y, args.eps, args.norm, **settings).x_adv
     return attack
 
+CASCADE_KEYS = ('dataset', 'data_root', 'defense', 'K', 't_star', 'solver', 'eps', 'norm', 'seeds', 'checkpoint', 'format',
+                'classifier', 'classifier_arch', 'bf16', 'channels_last', 'mimic_config', 'weights')   # what a cascade shares
+
+def cascade_selection(files:list, # results files named by --robust-in
+                      n:int, # images 0..n-1
+                      config:dict, # this run's config (as its header will hold it)
+                     )->list[int]:
+    "The images of 0..n-1 that every file records as robust; each must be a run of this defense, budget, seeds and weights."
+    from mimicdiffusion.evaluation import config_diff, read_results, robust_indices
+    shared = lambda c: {k: c.get(k, RECORDED_IF_SET.get(k)) for k in CASCADE_KEYS}
+    keep = set(range(n))
+    for f in files:
+        head = read_results(f)[0]
+        if head is None: raise CLIError(f'--robust-in {f}: no such results file')
+        diff = config_diff(shared(head['config']), shared(config))
+        if diff:
+            raise CLIError(f'--robust-in {f}: a run of another defense, budget, seeds or weights (file != now): ' + '; '.join(diff))
+        keep &= set(robust_indices(f, n))
+    return sorted(keep)
+
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.',
           add_evaluate_arguments)
 def evaluate_command(args):
     "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
     from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, get_batch
-    from mimicdiffusion.stats import summarize
+    from mimicdiffusion.stats import summarize, wilson
     from mimicdiffusion.attacks import Classify
     from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
     if args.threads: torch.set_num_threads(args.threads)
     args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
     if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
     check_budget(args.eps, args.norm, what='--eps')
+    if args.robust_in and args.attack == 'none': raise CLIError('--robust-in selects images for an attack; --attack none runs none')
+    for f in args.robust_in:
+        if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
     if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
     check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # another run on --out: refused at once
     dist = init_distributed()
@@ -609,6 +641,7 @@ def evaluate_command(args):
     config['weights'] = (
         weights  # so a results file is never resumed, or tabulated, with other weights than it began with
     )
+    only = cascade_selection(args.robust_in, args.n, config) if args.robust_in else None
     recs = evaluate_distributed(
         make_predict(classify, pur),
         attack,
@@ -620,8 +653,14 @@ def evaluate_command(args):
         config,
         progress=not args.quiet,
         device=device,
+        only=only,
     )
-    if dist.rank == 0: print(json.dumps(summarize(recs), indent=1))
+    if dist.rank != 0: return
+    s = summarize(recs) if recs else {'n': 0}
+    if only is not None:   # the per-image worst case over the cascade: the images not attacked here were broken before
+        k = sum(all(a == r['label'] for a in r['adv']) for r in recs)
+        s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n, robust_worst_ci=list(wilson(k, args.n)))
+    print(json.dumps(s, indent=1))
 
 # %% ../nbs/10_cli.ipynb #6d228c6a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

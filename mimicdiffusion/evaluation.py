@@ -15,8 +15,8 @@ from .checks import check_seeds, locks_file
 
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
-           'evaluate', 'make_predict', 'weights_digest', 'embedded_digests', 'weights_note', 'DistInfo',
-           'init_distributed', 'shard_path', 'merge_shards', 'evaluate_distributed']
+           'evaluate', 'make_predict', 'robust_indices', 'weights_digest', 'embedded_digests', 'weights_note',
+           'DistInfo', 'init_distributed', 'shard_path', 'merge_shards', 'evaluate_distributed']
 
 # %% ../nbs/07_evaluation.ipynb #2facae9e
 def get_batch(data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
@@ -143,9 +143,10 @@ def _append(path:Path, data:bytes): _write_synced(path, data, 'ab')
 
 def _line(obj)->bytes: return (json.dumps(obj) + '\n').encode()
 
-def make_header(config:dict, seeds:Sequence[int], batch_size:int, attack_seed:int, attack:bool)->dict:
+def make_header(config:dict, seeds:Sequence[int], batch_size:int, attack_seed:int, attack:bool,
+                only:Optional[Sequence[int]]=None)->dict:
     "The header line of a results file: the user's config and the harness settings that change results."
-    return {
+    head = {
         'format': FORMAT,
         'config': _jsonable(config),
         'harness': {
@@ -155,6 +156,8 @@ def make_header(config:dict, seeds:Sequence[int], batch_size:int, attack_seed:in
             'attack': bool(attack),
         },
     }
+    if only is not None: head['harness']['only'] = sorted(int(i) for i in only)   # absent for whole runs: older files resume
+    return head
 
 def _check_header(out, old:dict, new:dict):
     diff = config_diff(old, new)
@@ -188,12 +191,16 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
              attack_seed:int=0, # base seed of the attack's randomness
              device=None, # move each batch here before `predict` and `attack`; None: where `data` puts it
              shard:Optional[tuple[int, int]]=None, # (rank, world): evaluate only that shard of `shard_indices`
+             only:Optional[Sequence[int]]=None, # evaluate only these of images 0..n-1 (a cascade: `robust_indices`); None: all
             )->list[dict]:
     "Classify images 0..n-1 clean and under `attack`, once per seed, appending a JSON record per image to `out`."
     out, seeds = Path(out), check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
     check_seeds([attack_seed], 'attack_seed')
     if not seeds or batch_size < 1: raise ValueError("need at least one seed and batch_size >= 1")
-    header = make_header(config, seeds, batch_size, attack_seed, attack is not None)
+    if only is not None:
+        only = sorted({int(i) for i in only})
+        if only and not 0 <= only[0] <= only[-1] < n: raise ValueError(f"only: image indices must be in 0..{n - 1}, got {only}")
+    header = make_header(config, seeds, batch_size, attack_seed, attack is not None, only)
     if shard is not None: header['shard'] = {'rank': shard[0], 'world': shard[1]}
     old, recs, valid = read_results(out)
     if old is None: out.parent.mkdir(parents=True, exist_ok=True); _write_atomic(out, _line(header))
@@ -201,6 +208,7 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
         _check_header(out, old, header)
         if valid < out.stat().st_size: os.truncate(out, valid)   # drop the torn tail of a killed run
     idx = shard_indices(n, *shard, batch_size) if shard is not None else range(n)
+    if only is not None: keep = set(only); idx = [i for i in idx if i in keep]
     done = {r['index'] for r in recs}
     batches = {}
     for i in idx:
@@ -255,6 +263,22 @@ def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)
     @torch.no_grad()
     def predict(x, seed): return classifier(x if purifier is None else purifier(x, seed=seed)).argmax(1)
     return predict
+
+# %% ../nbs/07_evaluation.ipynb #f262ce0e
+def robust_indices(path:str|Path, # a finished results file of a run with an attack
+                   n:int, # it must hold every one of images 0..n-1 (those its own selection `harness.only` holds)
+                  )->list[int]:
+    "The images of 0..n-1 that `path` records as robust: every purification seed classifies the adversarial image correctly."
+    head, recs, _ = read_results(path)
+    if head is None: raise ValueError(f"{path}: no results file there")
+    if not head['harness']['attack']:
+        raise ValueError(f"{path}: a run without an attack (clean accuracy only) selects no robust images")
+    want = set(range(n)) & set(head['harness'].get('only', range(n)))   # outside a cascade's selection: broken before it
+    have = {r['index'] for r in recs}
+    if not want <= have:
+        raise ValueError(f"{path}: lacks {len(want - have)} of images 0..{n - 1}, e.g. {sorted(want - have)[:5]}; "
+                         "finish that run first")
+    return sorted(r['index'] for r in recs if r['index'] in want and all(a == r['label'] for a in r['adv']))
 
 # %% ../nbs/07_evaluation.ipynb #4062d942
 def weights_digest(path:str|Path)->str:
@@ -332,6 +356,7 @@ def shard_path(out:str|Path, rank:int)->Path:
 def merge_shards(out:str|Path, # the merged file to write
                  world:int, # number of shard files out.rank{r}.jsonl
                  n:int, # images 0..n-1 expected, all of them
+                 only:Optional[Sequence[int]]=None, # or only these of them
                 )->list[dict]:
     "Merge shard files into `out` (header without the shard, records sorted by index), atomically; returns the records."
     headers, recs = [], []
@@ -342,22 +367,24 @@ def merge_shards(out:str|Path, # the merged file to write
     diff = config_diff(headers[0], next((h for h in headers if h != headers[0]), headers[0]))
     if diff: raise ValueError(f"shard files of {out} disagree: " + '; '.join(diff))
     recs.sort(key=lambda r: r['index'])
-    missing = sorted(set(range(n)) - {r['index'] for r in recs})
+    missing = sorted(set(range(n) if only is None else only) - {r['index'] for r in recs})
     if missing: raise ValueError(f"shards of {out} lack {len(missing)} images, e.g. {missing[:5]}")
     _write_atomic(Path(out), _line(headers[0]) + b''.join(_line(r) for r in recs))
     return recs
 
 def evaluate_distributed(predict:Callable, attack:Optional[Callable], data, n:int, batch_size:int, seeds:Sequence[int],
                          out:str|Path, # merged JSONL results; shards go to out.rank{r}.jsonl
-                         config:dict, progress:bool=True, attack_seed:int=0, device=None)->list[dict]:
+                         config:dict, progress:bool=True, attack_seed:int=0, device=None,
+                         only:Optional[Sequence[int]]=None)->list[dict]:
     "`evaluate` split over the processes of torch.distributed (one process: `evaluate`); each rank returns all records."
     info = init_distributed()
     if info.world == 1:
-        return evaluate(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device)
+        return evaluate(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device, only=only)
     head, recs, _ = read_results(out)
     if head is not None:
-        _check_header(out, head, make_header(config, seeds, batch_size, attack_seed, attack is not None))
-        if {r['index'] for r in recs} >= set(range(n)): return [r for r in recs if r['index'] < n]   # already complete
+        _check_header(out, head, make_header(config, seeds, batch_size, attack_seed, attack is not None, only))
+        want = set(range(n) if only is None else only)
+        if {r['index'] for r in recs} >= want: return [r for r in recs if r['index'] in want]   # already complete
     evaluate(
         predict,
         attack,
@@ -371,8 +398,9 @@ def evaluate_distributed(predict:Callable, attack:Optional[Callable], data, n:in
         attack_seed,
         device,
         shard=(info.rank, info.world),
+        only=only,
     )
     _barrier()
-    if info.rank == 0: merge_shards(out, info.world, n)
+    if info.rank == 0: merge_shards(out, info.world, n, only)
     _barrier()
     return read_results(out)[1]
