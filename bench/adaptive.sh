@@ -10,7 +10,10 @@
 #   2. ablations of 'paper', n=128, under transfer (PGD-40 on the classifier), BPDA (PGD-10, EOT 2) and exact gradients
 #      (APGD-10, EOT 2, the embedded table's ranking attack); the paper preset and DiffPure/GDMP rows are the table's cells.
 #   3. variants beyond the paper (VARIANTS below) and DiffPure t* = 200, the same three attacks, n=128 (after APGD's convergence).
-#   4. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
+#   4. the final comparison, n=128: a cascade as AutoAttack runs one, each row's transfer, BPDA and APGD-10 EOT 2 cells and then
+#      exact-gradient PGD-10 EOT 4 (the strongest setting of step 1 per gradient, for both defenses) on the images they all left
+#      robust (`--robust-in`): the worst case over the four attacks, per image.
+#   5. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
 # Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1
@@ -72,6 +75,21 @@ l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and Diff
   ev l2-$def-bpda $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad bpda --iters 10 --eot 2
   ev l2-$def-exact $args --eps 1.5 --norm L2 --n 128 --attack apgd --grad exact --iters 10 --eot 2
 }
+T=bench/embedded_table
+[ "${VARIANTS[2]%% *}" = g400s10 ] || { echo "VARIANTS[2] is not g400s10" >&2; exit 1; }
+FINAL=(  # row, the common prefix of its transfer/bpda/exact cells, its defense (rows alternate between the queues)
+  "diffpure $T/diffpure $diffpure"  "paper $T/mimic-paper $paper"  "half_step $D/abl-scale-x0.5 --defense mimic --preset half_step"
+  "g400s10 $D/var-g400s10 $paper --set ${VARIANTS[2]#* }"  "ref $T/mimic-ref --defense mimic --preset reference_code"
+  "gdmp $T/gdmp --defense gdmp --t-star 100"
+)
+final() {  # final ATTACK-NAME: $ATTACK on the images each row's three cells left robust, for the rows with index % 2 == $QUEUE
+  local attack=$1
+  for i in "${!FINAL[@]}"; do
+    [ $((i % 2)) = "$QUEUE" ] || continue
+    set -- ${FINAL[$i]}; local row=$1 cells=$2; shift 2
+    ev fin-$row-$attack "$@" $linf --n 128 $ATTACK --robust-in $cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl
+  done
+}
 queue() {
   QUEUE=$1
   if [ $QUEUE = 0 ]; then conv paper $paper; else conv diffpure $diffpure; fi
@@ -90,7 +108,8 @@ queue() {
   # then the two high-noise rows with the most under transfer (g400s10, g400s30; their clean accuracy is below DiffPure's)
   ATTACK=$bpda variant bpda 2 3; ATTACK=$exact variant exact 2 3; ATTACK=$bpda variant bpda 3 4
   ATTACK=$bpda diffpure200 bpda
-  # PGD's convergence, which picks the final comparison's attack, before the last cells of the two rows above
+  ATTACK="--attack pgd --grad exact --iters 10 --eot 4" final pgd10-eot4   # step 4
+  # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
   ATTACK=$bpda ablate bpda
