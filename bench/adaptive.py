@@ -44,6 +44,16 @@ VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS
     'diffpure200': 'DiffPure t* = 200 (no guidance): the unguided end of the g rows alone',
 }
 
+FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exact cells: bench/adaptive prefix or embedded-table stem)
+    'paper': ('MimicDiffusion `paper`', ('abl-paper', 'mimic-paper')),
+    'ref': ('MimicDiffusion `reference_code`', ('abl-ref', 'mimic-ref')),
+    'half_step': ('MimicDiffusion `half_step` (the guidance step x0.5)', ('abl-scale-x0.5', None)),
+    'g400s10': ('variant g400 x0.1 (from the input diffused to t* = 400, guided lightly on t = 200..400)', ('var-g400s10', None)),
+    'diffpure': ('DiffPure t* = 100', ('abl-diffpure', 'diffpure')),
+    'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
+}
+FINAL_ATTACK = ('pgd10-eot4', 'exact: PGD-10, EOT 4')   # the cascade's last attack (bench/adaptive.sh: `final`)
+
 def load(path:Path, n:int):
     "(config, the first n records, images held) of a results file; records None while fewer than n are done."
     if not path.exists(): return None, None, 0
@@ -142,6 +152,52 @@ def ablation_table(rows:list[dict], ref:str='paper')->list[str]:
         lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [worst, diff]) + ' |')
     return lines
 
+def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
+    "Step 4: per row, the three attacks' cells and the cascade's last cell (run on the images all three left robust)."
+    rows = []
+    for row, (label, (prefix, table)) in FINAL.items():
+        cells = {}
+        for attack in ATTACKS:
+            c, recs, held, src = cell(f'{prefix}-{attack}', n, f'{table}-{attack}' if table else None)
+            if recs is None: pending.append(f'{src}: {held} of {n} images'); continue
+            configs[src] = c; cells[attack] = recs
+        if len(cells) < len(ATTACKS): continue
+        three = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
+        r = dict(row=row, label=label, summaries={a: summarize(v) for a, v in cells.items()}, three=three,
+                 clean=summarize(cells['transfer']), last=None)
+        path = D/f'fin-{row}-{FINAL_ATTACK[0]}.jsonl'
+        if path.exists():
+            head, recs, _ = read_results(path)
+            want = head['harness'].get('only')
+            if want != [i for i, ok in enumerate(three) if ok]:
+                raise ValueError(f"{path}: attacks other images than the {sum(three)} its row's three cells left robust")
+            got = {q['index']: all(p == q['label'] for p in q['adv']) for q in recs}
+            if set(got) == set(want):
+                configs[path.stem] = head['config']
+                r['last'] = [i in got and got[i] for i in range(n)]   # not attacked here: broken by an earlier attack
+            else: pending.append(f'{path.stem}: {len(got)} of the {len(want)} images it attacks')
+        else: pending.append(f'{path.stem}: not started')
+        rows.append(r)
+    return rows
+
+def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
+    "Markdown lines of the final comparison, with the paired difference of each row's worst case to row `ref`'s."
+    head = ['defense', 'clean (majority)'] + list(ATTACKS.values()) + [
+        'worst over those three', f'{FINAL_ATTACK[1]}, on the images the three left', 'worst over all four',
+        f'paired difference to {ref} (worst over all four)']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    base = next((r['last'] for r in rows if r['row'] == ref), None)
+    for r in rows:
+        n, k3 = len(r['three']), sum(r['three'])
+        cols = [s_pct(r['summaries'][a], 'robust_worst') for a in ATTACKS] + [pct(k3, n)]
+        if r['last'] is None: cols += ['not finished', 'not finished', '-']
+        else:
+            k = sum(r['last'])
+            diff = '-' if r['row'] == ref or base is None else paired(r['last'], base)
+            cols += [f'{k} of {k3} images survive', f'**{pct(k, n)}**', diff]
+        lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols) + ' |')
+    return lines
+
 def plot_convergence(conv:dict):
     "Robust accuracy (worst of 3 seeds) against iterations and against EOT samples, APGD and PGD, both defenses; the figure."
     import matplotlib.pyplot as plt
@@ -201,8 +257,15 @@ def study()->dict:
     rows = ablation_rows(configs, pending)
     var_rows = ablation_rows(configs, pending, names=VARIANT_ROWS)
     l2_rows = ablation_rows(configs, pending, names=[('paper', None, 'l2'), ('diffpure', None, 'l2')])
-    return dict(conv_lines=conv_lines, conv=conv, rows=rows, var_rows=var_rows, l2_rows=l2_rows, configs=configs,
+    final = final_rows(configs, pending)
+    return dict(conv_lines=conv_lines, conv=conv, rows=rows, var_rows=var_rows, l2_rows=l2_rows, final=final, configs=configs,
                 pending=pending, plotted=rows + [r for r in var_rows if r['row'] in VARIANTS])   # each row once
+
+def final_intro()->list[str]:
+    return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer, BPDA and APGD-10 EOT 2 (one column each), then by',
+            'PGD-10 EOT 4 with exact gradients through the whole sampler, run (`--robust-in`) only on the images all three left robust',
+            'under every seed. The bold column is the per-image worst case over the four attacks; the last compares it with DiffPure',
+            'on the same images.']
 
 def main():
     st = study()
@@ -227,8 +290,15 @@ def main():
             '### Variants beyond the paper, against DiffPure (images 0..127)', '',
             'The same three attacks; the last column compares each row with DiffPure t* = 100 on the same images.', '',
             *ablation_table(var_rows, ref='diffpure'), '',
+            '### The final comparison (images 0..127): a cascade of four attacks', '',
+            *final_intro(), '', *final_table(st['final']), '',
             '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
+    final = ['# Final comparison on the embedded benchmark', '', 'Made by `bench/adaptive.sh` (step 4) and `python bench/adaptive.py`. '
+             'Linf 0.1, K = 25 sampler steps, 3 purification seeds (robust: all 3', 'classify the adversarial image correctly), '
+             'Fashion-MNIST test images 0..127, Wilson 95% intervals. ' + weights_note(configs, embedded_digests()), '',
+             *final_intro(), '', *final_table(st['final'])]
+    (ROOT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
     (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
 
