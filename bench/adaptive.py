@@ -6,7 +6,7 @@ Cells come from bench/adaptive/<cell>.jsonl, or, where the embedded table alread
 every random draw from the batch index, so those records are exactly what an n-image run would write. Unfinished cells are listed with
 the images they hold and left out of the tables.
 
-    python bench/adaptive.py                 # writes bench/adaptive.md and bench/adaptive/convergence.png, ablation.png
+    python bench/adaptive.py     # writes bench/adaptive.md, bench/final_table.md, bench/adaptive/{convergence,ablation,final}.png
 """
 from __future__ import annotations
 import sys
@@ -164,6 +164,7 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
         if len(cells) < len(ATTACKS): continue
         three = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
         r = dict(row=row, label=label, summaries={a: summarize(v) for a, v in cells.items()}, three=three,
+                 per_attack={a: robust(v) for a, v in cells.items()},
                  clean=summarize(cells['transfer']), last=None)
         path = D/f'fin-{row}-{FINAL_ATTACK[0]}.jsonl'
         if path.exists():
@@ -250,6 +251,24 @@ def plot_ablation(rows:list[dict]):
     fig.tight_layout()
     return fig
 
+def plot_final(rows:list[dict]):
+    "The cascade per row: robust accuracy (worst of 3 seeds) after each attack is added, per image, with Wilson 95% intervals."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    stages = ['transfer', '+ BPDA', '+ APGD-10 EOT 2', '+ PGD-10 EOT 4']
+    for j, r in enumerate(rows):
+        per = [r['per_attack'][a] for a in ATTACKS]
+        alive = [[all(ok) for ok in zip(*per[:i + 1])] for i in range(len(per))] + ([r['last']] if r['last'] is not None else [])
+        n = len(alive[0]); k = [sum(a) for a in alive]; xs = [i + (j - len(rows) / 2) * .04 for i in range(len(k))]
+        ys = [100 * v / n for v in k]; ci = [wilson(v, n) for v in k]
+        ax.errorbar(xs, ys, yerr=[[y - 100 * lo for y, (lo, _) in zip(ys, ci)], [100 * hi - y for y, (_, hi) in zip(ys, ci)]],
+                    fmt='s-' if r['row'] in ('diffpure', 'gdmp') else 'o-', capsize=2, ms=4, label=r['row'])
+    ax.set_xticks(range(len(stages))); ax.set_xticklabels(stages)
+    ax.set(ylabel='robust against every attack so far (%)', ylim=(-2, 75),
+           title='the final comparison: each attack added on the images the earlier ones left'); ax.title.set_fontsize(9)
+    ax.legend(fontsize=7, ncol=2); ax.grid(alpha=.3); fig.tight_layout()
+    return fig
+
 def study()->dict:
     "Every finished cell read: convergence (lines, summaries), ablation, variant and L2 rows, configs, unfinished cells."
     configs, pending = {}, []
@@ -275,7 +294,8 @@ def main():
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     for name, fig in (('convergence', plot_convergence(st['conv']) if st['conv'] else None),
-                      ('ablation', plot_ablation(st['plotted']) if rows else None)):
+                      ('ablation', plot_ablation(st['plotted']) if rows else None),
+                      ('final', plot_final(st['final']) if st['final'] else None)):
         if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
             'Made by `bench/adaptive.sh` (the cells) and `python bench/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
