@@ -314,9 +314,9 @@ def main():
             *final_intro(), '', *final_table(st['final']), '',
             '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
-    final = ['# Final comparison on the embedded benchmark', '', 'Made by `bench/adaptive.sh` (step 4) and `python bench/adaptive.py`. '
-             'Linf 0.1, K = 25 sampler steps, 3 purification seeds (robust: all 3', 'classify the adversarial image correctly), '
-             'Fashion-MNIST test images 0..127, Wilson 95% intervals. ' + weights_note(configs, embedded_digests()), '',
+    final = ['Embedded Fashion-MNIST benchmark, the final comparison: test images 0..127, Linf 0.1, K = 25 sampler steps, 3 purification',
+             'seeds (robust: all 3 classify the adversarial image correctly; clean: majority vote), Wilson 95% intervals. Made by',
+             '`bench/adaptive.sh` (step 4) and `python bench/adaptive.py`. ' + weights_note(configs, embedded_digests()), '',
              *final_intro(), '', *final_table(st['final'])]
     (ROOT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']

@@ -611,7 +611,7 @@ def cascade_selection(files:list, # results files named by --robust-in
 def evaluate_command(args):
     "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
-    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, get_batch
+    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, get_batch, robust_indices
     from mimicdiffusion.stats import summarize, wilson
     from mimicdiffusion.attacks import Classify
     from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
@@ -658,7 +658,7 @@ def evaluate_command(args):
     if dist.rank != 0: return
     s = summarize(recs) if recs else {'n': 0}
     if only is not None:   # the per-image worst case over the cascade: the images not attacked here were broken before
-        k = sum(all(a == r['label'] for a in r['adv']) for r in recs)
+        k = len(robust_indices(args.out, args.n))
         s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n, robust_worst_ci=list(wilson(k, args.n)))
     print(json.dumps(s, indent=1))
 
