@@ -185,7 +185,7 @@ def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
     "Markdown lines of the final comparison, with the paired difference of each row's worst case to row `ref`'s."
     head = ['defense', 'clean (majority)'] + list(ATTACKS.values()) + [
         'worst over those three', f'{FINAL_ATTACK[1]}, on the images the three left', 'worst over all four',
-        f'paired difference to {ref} (worst over all four)']
+        f'paired difference to {FINAL[ref][0]} (worst over all four)']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     base = next((r['last'] for r in rows if r['row'] == ref), None)
     for r in rows:
