@@ -45,10 +45,10 @@ VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS
 }
 
 FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exact cells: bench/adaptive prefix or embedded-table stem)
-    'paper': ('MimicDiffusion `paper`', ('abl-paper', 'mimic-paper')),
-    'ref': ('MimicDiffusion `reference_code`', ('abl-ref', 'mimic-ref')),
-    'half_step': ('MimicDiffusion `half_step` (the guidance step x0.5)', ('abl-scale-x0.5', None)),
-    'g400s10': ('variant g400 x0.1 (from the input diffused to t* = 400, guided lightly on t = 200..400)', ('var-g400s10', None)),
+    'paper': ('Mimic `paper`', ('abl-paper', 'mimic-paper')),
+    'ref': ('Mimic `reference_code`', ('abl-ref', 'mimic-ref')),
+    'half_step': ('Mimic `half_step`', ('abl-scale-x0.5', None)),
+    'g400s10': ('variant g400 x0.1', ('var-g400s10', None)),
     'diffpure': ('DiffPure t* = 100', ('abl-diffpure', 'diffpure')),
     'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
 }
@@ -183,20 +183,19 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
 
 def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
     "Markdown lines of the final comparison, with the paired difference of each row's worst case to row `ref`'s."
-    head = ['defense', 'clean (majority)'] + list(ATTACKS.values()) + [
-        'worst over those three', f'{FINAL_ATTACK[1]}, on the images the three left', 'worst over all four',
-        f'paired difference to {FINAL[ref][0]} (worst over all four)']
+    head = ['defense', 'clean (majority)', 'transfer', 'BPDA', 'APGD-10 EOT 2', 'worst of the three', '+ PGD-10 EOT 4',
+            'worst of all four', 'paired difference to DiffPure']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     base = next((r['last'] for r in rows if r['row'] == ref), None)
     for r in rows:
         n, k3 = len(r['three']), sum(r['three'])
-        cols = [s_pct(r['summaries'][a], 'robust_worst') for a in ATTACKS] + [pct(k3, n)]
+        cols = [f"{100 * r['summaries'][a]['robust_worst']:.1f}" for a in ATTACKS] + [pct(k3, n)]   # intervals: adaptive.md
         if r['last'] is None: cols += ['not finished', 'not finished', '-']
         else:
             k = sum(r['last'])
             diff = '-' if r['row'] == ref or base is None else paired(r['last'], base)
-            cols += [f'{k} of {k3} images survive', f'**{pct(k, n)}**', diff]
-        lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols) + ' |')
+            cols += [f'{k} of {k3}', f'**{pct(k, n)}**', diff]
+        lines.append('| ' + ' | '.join([r['label'], f"{100 * r['clean']['clean_majority']:.1f}"] + cols) + ' |')
     return lines
 
 def plot_convergence(conv:dict):
@@ -281,10 +280,14 @@ def study()->dict:
                 pending=pending, plotted=rows + [r for r in var_rows if r['row'] in VARIANTS])   # each row once
 
 def final_intro()->list[str]:
-    return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer, BPDA and APGD-10 EOT 2 (one column each), then by',
-            'PGD-10 EOT 4 with exact gradients through the whole sampler, run (`--robust-in`) only on the images all three left robust',
-            'under every seed. The bold column is the per-image worst case over the four attacks; the last compares it with DiffPure',
-            'on the same images.']
+    return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer (PGD-40 on the classifier',
+            'alone), BPDA (PGD-10, EOT 2) and APGD-10 EOT 2 with exact gradients through the whole sampler, one column each, then by',
+            'exact-gradient PGD-10 EOT 4, run (`--robust-in`) only on the images all three left robust under every seed ("+ PGD-10 EOT 4":',
+            'how many of those survive it). `half_step` is `paper` with the guidance step halved; g400 x0.1 starts from the input',
+            'diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. The bold column is the per-image worst case',
+            'over the four attacks; the last compares it with DiffPure on the same images (in parentheses: the images only the row',
+            'keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns leave out their Wilson intervals, at',
+            'most 9 points either side at n = 128 (`bench/adaptive.md` has them). Mimic: MimicDiffusion.']
 
 def main():
     st = study()
