@@ -52,7 +52,7 @@ FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exac
     'diffpure': ('DiffPure t* = 100', ('abl-diffpure', 'diffpure')),
     'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
 }
-FINAL_ATTACK = ('pgd10-eot4', 'exact: PGD-10, EOT 4')   # the cascade's last attack (bench/adaptive.sh: `final`)
+FINAL_STAGES = [('pgd10-eot4', 'PGD-10 EOT 4'), ('pgd10-eot8', 'PGD-10 EOT 8')]   # the cascade's later attacks (adaptive.sh: `final`)
 
 def load(path:Path, n:int):
     "(config, the first n records, images held) of a results file; records None while fewer than n are done."
@@ -166,35 +166,40 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
         r = dict(row=row, label=label, summaries={a: summarize(v) for a, v in cells.items()}, three=three,
                  per_attack={a: robust(v) for a, v in cells.items()},
                  clean=summarize(cells['transfer']), last=None)
-        path = D/f'fin-{row}-{FINAL_ATTACK[0]}.jsonl'
-        if path.exists():
+        alive, r['stages'] = three, []   # per stage: (its name, robust against every attack so far, per image)
+        for stage, _ in FINAL_STAGES:
+            path = D/f'fin-{row}-{stage}.jsonl'
+            if not path.exists(): pending.append(f'{path.stem}: not started'); break
             head, recs, _ = read_results(path)
             want = head['harness'].get('only')
-            if want != [i for i, ok in enumerate(three) if ok]:
-                raise ValueError(f"{path}: attacks other images than the {sum(three)} its row's three cells left robust")
+            if want != [i for i, ok in enumerate(alive) if ok]:
+                raise ValueError(f"{path}: attacks other images than the {sum(alive)} the row's earlier attacks left robust")
             got = {q['index']: all(p == q['label'] for p in q['adv']) for q in recs}
-            if set(got) == set(want):
-                configs[path.stem] = head['config']
-                r['last'] = [i in got and got[i] for i in range(n)]   # not attacked here: broken by an earlier attack
-            else: pending.append(f'{path.stem}: {len(got)} of the {len(want)} images it attacks')
-        else: pending.append(f'{path.stem}: not started')
+            if set(got) != set(want):
+                pending.append(f'{path.stem}: {len(got)} of the {len(want)} images it attacks'); r['running'] = stage; break
+            configs[path.stem] = head['config']
+            alive = [i in got and got[i] for i in range(n)]   # not attacked here: broken by an earlier attack
+            r['stages'].append((stage, alive))
+        r['last'] = alive if r['stages'] else None
         rows.append(r)
     return rows
 
 def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
     "Markdown lines of the final comparison, with the paired difference of each row's worst case to row `ref`'s."
-    head = ['defense', 'clean (majority)', 'transfer', 'BPDA', 'APGD-10 EOT 2', 'worst of the three', '+ PGD-10 EOT 4',
-            'worst of all four', 'paired difference to DiffPure']
+    head = ['defense', 'clean (majority)', 'transfer', 'BPDA', 'APGD-10 EOT 2', 'worst of the three',
+            *[f'+ {label}' for _, label in FINAL_STAGES], 'worst of the attacks run', 'paired difference to DiffPure']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    base = next((r['last'] for r in rows if r['row'] == ref), None)
+    base = next((r['last'] if r['last'] is not None else r['three'] for r in rows if r['row'] == ref), None)
     for r in rows:
         n, k3 = len(r['three']), sum(r['three'])
         cols = [f"{100 * r['summaries'][a]['robust_worst']:.1f}" for a in ATTACKS] + [pct(k3, n)]   # intervals: adaptive.md
-        if r['last'] is None: cols += ['not finished', 'not finished', '-']
-        else:
-            k = sum(r['last'])
-            diff = '-' if r['row'] == ref or base is None else paired(r['last'], base)
-            cols += [f'{k} of {k3}', f'**{pct(k, n)}**', diff]
+        before = r['three']
+        for j, _ in enumerate(FINAL_STAGES):
+            if j < len(r['stages']): now = r['stages'][j][1]; cols.append(f'{sum(now)} of {sum(before)}'); before = now
+            else: cols.append('not finished' if r.get('running') == FINAL_STAGES[j][0] else 'not run')
+        last = r['last'] if r['last'] is not None else r['three']
+        diff = '-' if r['row'] == ref or base is None else paired(last, base)
+        cols += [f'**{pct(sum(last), n)}**', diff]
         lines.append('| ' + ' | '.join([r['label'], f"{100 * r['clean']['clean_majority']:.1f}"] + cols) + ' |')
     return lines
 
@@ -254,10 +259,10 @@ def plot_final(rows:list[dict]):
     "The cascade per row: robust accuracy (worst of 3 seeds) after each attack is added, per image, with Wilson 95% intervals."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    stages = ['transfer', '+ BPDA', '+ APGD-10 EOT 2', '+ PGD-10 EOT 4']
+    stages = ['transfer', '+ BPDA', '+ APGD-10 EOT 2', *[f'+ {label}' for _, label in FINAL_STAGES]]
     for j, r in enumerate(rows):
         per = [r['per_attack'][a] for a in ATTACKS]
-        alive = [[all(ok) for ok in zip(*per[:i + 1])] for i in range(len(per))] + ([r['last']] if r['last'] is not None else [])
+        alive = [[all(ok) for ok in zip(*per[:i + 1])] for i in range(len(per))] + [a for _, a in r['stages']]
         n = len(alive[0]); k = [sum(a) for a in alive]; xs = [i + (j - len(rows) / 2) * .04 for i in range(len(k))]
         ys = [100 * v / n for v in k]; ci = [wilson(v, n) for v in k]
         ax.errorbar(xs, ys, yerr=[[y - 100 * lo for y, (lo, _) in zip(ys, ci)], [100 * hi - y for y, (_, hi) in zip(ys, ci)]],
@@ -282,12 +287,13 @@ def study()->dict:
 def final_intro()->list[str]:
     return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer (PGD-40 on the classifier',
             'alone), BPDA (PGD-10, EOT 2) and APGD-10 EOT 2 with exact gradients through the whole sampler, one column each, then by',
-            'exact-gradient PGD-10 EOT 4, run (`--robust-in`) only on the images all three left robust under every seed ("+ PGD-10 EOT 4":',
-            'how many of those survive it). `half_step` is `paper` with the guidance step halved; g400 x0.1 starts from the input',
-            'diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. The bold column is the per-image worst case',
-            'over the four attacks; the last compares it with DiffPure on the same images (in parentheses: the images only the row',
-            'keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns leave out their Wilson intervals, at',
-            'most 9 points either side at n = 128 (`bench/adaptive.md` has them). Mimic: MimicDiffusion.']
+            'exact-gradient PGD-10 EOT 4 and then EOT 8, each run (`--robust-in`) only on the images every earlier attack left robust',
+            'under every seed ("+ PGD-10 EOT 4": how many of those survive it). `half_step` is `paper` with the guidance step halved;',
+            'g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. The bold',
+            'column is the per-image worst case over the attacks run; the last compares it with DiffPure on the same images (in',
+            'parentheses: the images only the row keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns',
+            'leave out their Wilson intervals, at most 9 points either side at n = 128 (`bench/adaptive.md` has them). Mimic:',
+            'MimicDiffusion.']
 
 def main():
     st = study()

@@ -82,12 +82,13 @@ FINAL=(  # row, the common prefix of its transfer/bpda/exact cells, its defense 
   "g400s10 $D/var-g400s10 $paper --set ${VARIANTS[2]#* }"  "ref $T/mimic-ref --defense mimic --preset reference_code"
   "gdmp $T/gdmp --defense gdmp --t-star 100"
 )
-final() {  # final ATTACK-NAME: $ATTACK on the images each row's three cells left robust, for the rows with index % 2 == $QUEUE
-  local attack=$1
+final() {  # final ATTACK-NAME [AFTER]: $ATTACK on the images each row's three cells (or its cascade cell fin-ROW-AFTER) left
+  local attack=$1 after=${2:-}  # robust, for the rows with index % 2 == $QUEUE
   for i in "${!FINAL[@]}"; do
     [ $((i % 2)) = "$QUEUE" ] || continue
     set -- ${FINAL[$i]}; local row=$1 cells=$2; shift 2
-    ev fin-$row-$attack "$@" $linf --n 128 $ATTACK --robust-in $cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl
+    local prev="$cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl"; [ -n "$after" ] && prev=$D/fin-$row-$after.jsonl
+    ev fin-$row-$attack "$@" $linf --n 128 $ATTACK --robust-in $prev
   done
 }
 queue() {
@@ -109,6 +110,8 @@ queue() {
   ATTACK=$bpda variant bpda 2 3; ATTACK=$exact variant exact 2 3; ATTACK=$bpda variant bpda 3 4
   ATTACK=$bpda diffpure200 bpda
   ATTACK="--attack pgd --grad exact --iters 10 --eot 4" final pgd10-eot4   # step 4
+  # PGD-10 EOT 8 left DiffPure one image in 32 fewer than EOT 4 in step 1: the cascade's fifth attack, on what the fourth left
+  ATTACK="--attack pgd --grad exact --iters 10 --eot 8" final pgd10-eot8 pgd10-eot4
   # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
