@@ -51,6 +51,7 @@ FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exac
     'g400s10': ('variant g400 x0.1', ('var-g400s10', None)),
     'diffpure': ('DiffPure t* = 100', ('abl-diffpure', 'diffpure')),
     'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
+    'diffpure200': ('DiffPure t* = 200', ('var-diffpure200', None)),
 }
 FINAL_STAGES = [('pgd10-eot4', 'PGD-10 EOT 4'), ('pgd10-eot8', 'PGD-10 EOT 8')]   # the cascade's later attacks (adaptive.sh: `final`)
 
@@ -181,6 +182,7 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
             alive = [i in got and got[i] for i in range(n)]   # not attacked here: broken by an earlier attack
             r['stages'].append((stage, alive))
         r['last'] = alive if r['stages'] else None
+        if r['last'] is None: continue   # the table and figure hold the rows that have been through the cascade's fourth attack
         rows.append(r)
     return rows
 

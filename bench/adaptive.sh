@@ -80,7 +80,7 @@ T=bench/embedded_table
 FINAL=(  # row, the common prefix of its transfer/bpda/exact cells, its defense (rows alternate between the queues)
   "diffpure $T/diffpure $diffpure"  "paper $T/mimic-paper $paper"  "half_step $D/abl-scale-x0.5 --defense mimic --preset half_step"
   "g400s10 $D/var-g400s10 $paper --set ${VARIANTS[2]#* }"  "ref $T/mimic-ref --defense mimic --preset reference_code"
-  "gdmp $T/gdmp --defense gdmp --t-star 100"
+  "gdmp $T/gdmp --defense gdmp --t-star 100"  "diffpure200 $D/var-diffpure200 --defense diffpure --t-star 200"
 )
 final() {  # final ATTACK-NAME [AFTER]: $ATTACK on the images each row's three cells (or its cascade cell fin-ROW-AFTER) left
   local attack=$1 after=${2:-}  # robust, for the rows with index % 2 == $QUEUE
