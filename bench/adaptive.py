@@ -191,7 +191,8 @@ def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
     head = ['defense', 'clean (majority)', 'transfer', 'BPDA', 'APGD-10 EOT 2', 'worst of the three',
             *[f'+ {label}' for _, label in FINAL_STAGES], 'worst of the attacks run', 'paired difference to DiffPure']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    base = next((r['last'] if r['last'] is not None else r['three'] for r in rows if r['row'] == ref), None)
+    # the reference after as many attacks as each row has had: paired differences always compare the same attacks
+    base = next(([r['three']] + [a for _, a in r['stages']] for r in rows if r['row'] == ref), None)
     for r in rows:
         n, k3 = len(r['three']), sum(r['three'])
         cols = [f"{100 * r['summaries'][a]['robust_worst']:.1f}" for a in ATTACKS] + [pct(k3, n)]   # intervals: adaptive.md
@@ -200,7 +201,9 @@ def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
             if j < len(r['stages']): now = r['stages'][j][1]; cols.append(f'{sum(now)} of {sum(before)}'); before = now
             else: cols.append('not finished' if r.get('running') == FINAL_STAGES[j][0] else 'not run')
         last = r['last'] if r['last'] is not None else r['three']
-        diff = '-' if r['row'] == ref or base is None else paired(last, base)
+        m = len(r['stages'])
+        diff = '-' if r['row'] == ref or base is None else paired(last, base[min(m, len(base) - 1)]) + (
+            f' (both after {3 + m} attacks)' if m < len(base) - 1 else '')
         cols += [f'**{pct(sum(last), n)}**', diff]
         lines.append('| ' + ' | '.join([r['label'], f"{100 * r['clean']['clean_majority']:.1f}"] + cols) + ' |')
     return lines
@@ -292,8 +295,8 @@ def final_intro()->list[str]:
             'exact-gradient PGD-10 EOT 4 and then EOT 8, each run (`--robust-in`) only on the images every earlier attack left robust',
             'under every seed ("+ PGD-10 EOT 4": how many of those survive it). `half_step` is `paper` with the guidance step halved;',
             'g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. The bold',
-            'column is the per-image worst case over the attacks run; the last compares it with DiffPure on the same images (in',
-            'parentheses: the images only the row keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns',
+            'column is the per-image worst case over the attacks run; the last compares it with DiffPure on the same images after',
+            'the same attacks (in parentheses: the images only the row keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns',
             'leave out their Wilson intervals, at most 9 points either side at n = 128 (`bench/adaptive.md` has them). Mimic:',
             'MimicDiffusion.']
 
