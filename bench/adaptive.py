@@ -175,7 +175,7 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
             want = head['harness'].get('only')
             if want != [i for i, ok in enumerate(alive) if ok]:
                 raise ValueError(f"{path}: attacks other images than the {sum(alive)} the row's earlier attacks left robust")
-            got = {q['index']: all(p == q['label'] for p in q['adv']) for q in recs}
+            got = dict(zip((q['index'] for q in recs), robust(recs)))
             if set(got) != set(want):
                 pending.append(f'{path.stem}: {len(got)} of the {len(want)} images it attacks'); r['running'] = stage; break
             configs[path.stem] = head['config']

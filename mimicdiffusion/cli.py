@@ -405,7 +405,8 @@ ATTACK_SETTINGS = {
     'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
     'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
 }
-RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm', 'robust_in': []}   # option -> its default
+# option -> its default
+RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm', 'robust_in': []}
 
 EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
 
@@ -444,8 +445,9 @@ def add_evaluate_arguments(p):
         nargs='+',
         default=[],
         metavar='FILE',
-        help='a cascade, as AutoAttack runs its attacks: attack only the images that every FILE (a finished run of this defense, '
-        'budget, seeds and weights under another attack) records as robust; the summary\'s "cascade" counts the others as broken',
+        help='a cascade, as AutoAttack runs its attacks: attack only the images that every FILE (a finished run of '
+        'this defense, budget, seeds and weights under another attack) records as robust; the summary\'s "cascade" '
+        'counts the others as broken',
     )
     p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet')
     p.add_argument('--format', default='auto')
@@ -586,23 +588,26 @@ def make_attack(args, clf, pur, transform):
         return get_attack(name)(model, x, y, args.eps, args.norm, **settings).x_adv
     return attack
 
-CASCADE_KEYS = ('dataset', 'data_root', 'defense', 'K', 't_star', 'solver', 'eps', 'norm', 'seeds', 'checkpoint', 'format',
-                'classifier', 'classifier_arch', 'bf16', 'channels_last', 'mimic_config', 'weights')   # what a cascade shares
+CASCADE_KEYS = (  # the config keys every file of a cascade shares
+    'dataset', 'data_root', 'defense', 'K', 't_star', 'solver', 'eps', 'norm', 'seeds', 'checkpoint', 'format',
+    'classifier', 'classifier_arch', 'bf16', 'channels_last', 'mimic_config', 'weights')
 
 def cascade_selection(files:list, # results files named by --robust-in
                       n:int, # images 0..n-1
                       config:dict, # this run's config (as its header will hold it)
                      )->list[int]:
-    "The images of 0..n-1 that every file records as robust; each must be a run of this defense, budget, seeds and weights."
+    "The images of 0..n-1 that every file records as robust; each shares this run's defense, budget, seeds, weights."
     from mimicdiffusion.evaluation import config_diff, read_results, robust_indices
     shared = lambda c: {k: c.get(k, RECORDED_IF_SET.get(k)) for k in CASCADE_KEYS}
     keep = set(range(n))
     for f in files:
         head = read_results(f)[0]
-        if head is None: raise CLIError(f'--robust-in {f}: no such results file')
+        if head is None: raise CLIError(f'--robust-in {f}: holds no results header')
         diff = config_diff(shared(head['config']), shared(config))
         if diff:
-            raise CLIError(f'--robust-in {f}: a run of another defense, budget, seeds or weights (file != now): ' + '; '.join(diff))
+            raise CLIError(
+                f'--robust-in {f}: a run of another defense, budget, seeds or weights (file != now): '
+                + '; '.join(diff))
         keep &= set(robust_indices(f, n))
     return sorted(keep)
 
@@ -611,7 +616,8 @@ def cascade_selection(files:list, # results files named by --robust-in
 def evaluate_command(args):
     "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
     import torch
-    from mimicdiffusion.evaluation import evaluate_distributed, init_distributed, make_predict, get_batch, robust_indices
+    from mimicdiffusion.evaluation import (evaluate_distributed, init_distributed, make_predict, get_batch,
+                                           robust_indices)
     from mimicdiffusion.stats import summarize, wilson
     from mimicdiffusion.attacks import Classify
     from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
@@ -619,7 +625,8 @@ def evaluate_command(args):
     args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
     if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
     check_budget(args.eps, args.norm, what='--eps')
-    if args.robust_in and args.attack == 'none': raise CLIError('--robust-in selects images for an attack; --attack none runs none')
+    if args.robust_in and args.attack == 'none':
+        raise CLIError('--robust-in selects images for an attack; --attack none runs none')
     for f in args.robust_in:
         if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
     if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
@@ -659,7 +666,8 @@ def evaluate_command(args):
     s = summarize(recs) if recs else {'n': 0}
     if only is not None:   # the per-image worst case over the cascade: the images not attacked here were broken before
         k = len(robust_indices(args.out, args.n))
-        s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n, robust_worst_ci=list(wilson(k, args.n)))
+        s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n,
+                            robust_worst_ci=list(wilson(k, args.n)))
     print(json.dumps(s, indent=1))
 
 # %% ../nbs/10_cli.ipynb #6d228c6a

@@ -156,7 +156,8 @@ def make_header(config:dict, seeds:Sequence[int], batch_size:int, attack_seed:in
             'attack': bool(attack),
         },
     }
-    if only is not None: head['harness']['only'] = sorted(int(i) for i in only)   # absent for whole runs: older files resume
+    if only is not None:   # absent for whole runs, so older files resume
+        head['harness']['only'] = sorted(int(i) for i in only)
     return head
 
 def _check_header(out, old:dict, new:dict):
@@ -191,7 +192,7 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
              attack_seed:int=0, # base seed of the attack's randomness
              device=None, # move each batch here before `predict` and `attack`; None: where `data` puts it
              shard:Optional[tuple[int, int]]=None, # (rank, world): evaluate only that shard of `shard_indices`
-             only:Optional[Sequence[int]]=None, # evaluate only these of images 0..n-1 (a cascade: `robust_indices`); None: all
+             only:Optional[Sequence[int]]=None, # only these of images 0..n-1 (a cascade: `robust_indices`); None: all
             )->list[dict]:
     "Classify images 0..n-1 clean and under `attack`, once per seed, appending a JSON record per image to `out`."
     out, seeds = Path(out), check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
@@ -199,7 +200,8 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
     if not seeds or batch_size < 1: raise ValueError("need at least one seed and batch_size >= 1")
     if only is not None:
         only = sorted({int(i) for i in only})
-        if only and not 0 <= only[0] <= only[-1] < n: raise ValueError(f"only: image indices must be in 0..{n - 1}, got {only}")
+        if only and not 0 <= only[0] <= only[-1] < n:
+            raise ValueError(f"only: image indices must be in 0..{n - 1}, got {only}")
     header = make_header(config, seeds, batch_size, attack_seed, attack is not None, only)
     if shard is not None: header['shard'] = {'rank': shard[0], 'world': shard[1]}
     old, recs, valid = read_results(out)
@@ -268,12 +270,12 @@ def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)
 def robust_indices(path:str|Path, # a finished results file of a run with an attack
                    n:int, # it must hold every one of images 0..n-1 (those its own selection `harness.only` holds)
                   )->list[int]:
-    "The images of 0..n-1 that `path` records as robust: every purification seed classifies the adversarial image correctly."
+    "The images of 0..n-1 that `path` records as robust: every purification seed labels its adversarial version right."
     head, recs, _ = read_results(path)
     if head is None: raise ValueError(f"{path}: no results file there")
     if not head['harness']['attack']:
         raise ValueError(f"{path}: a run without an attack (clean accuracy only) selects no robust images")
-    want = set(range(n)) & set(head['harness'].get('only', range(n)))   # outside a cascade's selection: broken before it
+    want = set(range(n)) & set(head['harness'].get('only', range(n)))   # outside a cascade's selection: broken earlier
     have = {r['index'] for r in recs}
     if not want <= have:
         raise ValueError(f"{path}: lacks {len(want - have)} of images 0..{n - 1}, e.g. {sorted(want - have)[:5]}; "
@@ -379,7 +381,8 @@ def evaluate_distributed(predict:Callable, attack:Optional[Callable], data, n:in
     "`evaluate` split over the processes of torch.distributed (one process: `evaluate`); each rank returns all records."
     info = init_distributed()
     if info.world == 1:
-        return evaluate(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device, only=only)
+        return evaluate(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device,
+                        only=only)
     head, recs, _ = read_results(out)
     if head is not None:
         _check_header(out, head, make_header(config, seeds, batch_size, attack_seed, attack is not None, only))
