@@ -12,7 +12,7 @@
 #   3. variants beyond the paper (VARIANTS below) and DiffPure t* = 200, the same three attacks, n=128 (after APGD's convergence).
 #   4. the final comparison, n=128: a cascade as AutoAttack runs one, each row's transfer, BPDA and APGD-10 EOT 2 cells and then
 #      exact-gradient PGD-10 EOT 4 (the strongest setting of step 1 per gradient, for both defenses) on the images they all left
-#      robust (`--robust-in`): the worst case over the four attacks, per image.
+#      robust (`--robust-in`), then PGD-10 EOT 8 on what that left: the worst case over the five attacks, per image.
 #   5. 'paper' and DiffPure under L2 1.5, the same three attacks, n=128.
 # Two queues run in parallel, one thread each; `bench/adaptive.sh 0` (or 1) runs one queue alone.
 cd "$(dirname "$0")/.."
@@ -115,9 +115,10 @@ queue() {
   # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
+  # the ablation's other two attacks and the L2 rows (step 2's table), then the remaining variants' BPDA and exact cells
   ATTACK=$bpda ablate bpda
-  ATTACK=$bpda variant bpda; ATTACK=$exact variant exact
   ATTACK=$exact ablate exact
   l2
+  ATTACK=$bpda variant bpda; ATTACK=$exact variant exact
 }
 if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi
