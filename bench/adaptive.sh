@@ -24,7 +24,7 @@ paper="--defense mimic --preset paper"
 diffpure="--defense diffpure --t-star 100"
 linf="--eps 0.1 --norm Linf"
 conv() {  # conv DEFENSE-NAME DEFENSE-ARGS: the convergence cells of one defense, cheapest first
-  local def=$1; shift   # (not `name`: bench/cells.sh's `ev` sets that one)
+  local def=$1; shift
   ev conv-$def-apgd25-eot2 "$@" $linf --n 32 --attack apgd --grad exact --iters 25 --eot 2
   ev conv-$def-apgd10-eot4 "$@" $linf --n 32 --attack apgd --grad exact --iters 10 --eot 4
   ev conv-$def-pgd10-eot4 "$@" $linf --n 32 --attack pgd --grad exact --iters 10 --eot 4
@@ -41,12 +41,20 @@ ABLATIONS=(  # cell name and the MimicConfig fields it changes from 'paper' (phi
   "sr7 sr_factor=7"  "window-all window=0,1"  "window-300 window=0.3,0.79"  "window-500 window=0.5,0.79"
   "scale-x0.5 scale=0.091552734375"  "scale-x2 scale=0.3662109375"  "phi-x0.5 phi=0.1"  "phi-x2 phi=0.4"
 )
-ablate() {  # ablate ATTACK-NAME ATTACK-ARGS for every row of ABLATIONS with index % 2 == $QUEUE
-  local attack=$1; shift
+after() {  # after CELL EARLIER...: sets SEL to `--robust-in` the cells EARLIER (a cascade: CELL attacks only the images they all
+  # left robust), or to nothing when CELL was begun as a run on all images (its header has no `only`: it finishes as one)
+  local f=$D/$1.jsonl; shift; SEL=()
+  [ $# -gt 0 ] || return 0
+  if [ -s $f ] && ! head -n 1 $f | grep -q '"only"'; then return 0; fi
+  SEL=(--robust-in); for e in "$@"; do SEL+=($D/$e.jsonl); done
+}
+ablate() {  # ablate ATTACK-NAME [EARLIER...]: $ATTACK for every row of ABLATIONS with index % 2 == $QUEUE, on the images the
+  local attack=$1; shift; local earlier=("$@")   # row's cells of the attacks EARLIER left robust (default: all 128)
   for i in "${!ABLATIONS[@]}"; do
     [ $((i % 2)) = "$QUEUE" ] || continue
     set -- ${ABLATIONS[$i]}; local row=$1; shift
-    ev abl-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
+    after abl-$row-$attack "${earlier[@]/#/abl-$row-}"
+    ev abl-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK "${SEL[@]}"
   done
 }
 VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `shift`); phi=4 exceeds any |x0_hat - x_ref|.
@@ -57,12 +65,14 @@ VARIANTS=(  # designed against the exact-gradient attacker (05_mimic: `start`, `
   "start300 start=300 window=0.1,0.3"  "shift2 shift=2"  "lowfreq phi=4"  "start100 start=100 window=0,0.1"
   "s25 scale=0.0457763671875"  # the paper's preset with the guidance step x0.25 (the ablation has x0.5 and x2)
 )
-variant() {  # variant ATTACK-NAME [FIRST LAST]: rows FIRST..LAST-1 of VARIANTS (default all) with index % 2 == $QUEUE
-  local attack=$1 first=${2:-0} last=${3:-${#VARIANTS[@]}}
+variant() {  # variant ATTACK-NAME [FIRST LAST [EARLIER...]]: rows FIRST..LAST-1 of VARIANTS (default all) with index % 2 == $QUEUE,
+  local attack=$1 first=${2:-0} last=${3:-${#VARIANTS[@]}}; shift 3 2>/dev/null || shift $#   # each a cascade after EARLIER
+  local earlier=("$@")
   for i in "${!VARIANTS[@]}"; do
     [ $((i % 2)) = "$QUEUE" ] && [ $i -ge $first ] && [ $i -lt $last ] || continue
     set -- ${VARIANTS[$i]}; local row=$1; shift
-    ev var-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK
+    after var-$row-$attack "${earlier[@]/#/var-$row-}"
+    ev var-$row-$attack $paper $linf --n 128 --set "$@" $ATTACK "${SEL[@]}"
   done
 }
 diffpure200() {  # DiffPure from t* = 200 (queue 0): what the g rows' unguided end does alone
@@ -72,8 +82,10 @@ diffpure200() {  # DiffPure from t* = 200 (queue 0): what the g rows' unguided e
 l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and DiffPure (queue 1)
   local def=paper args=$paper; [ $QUEUE = 1 ] && def=diffpure args=$diffpure
   ev l2-$def-transfer $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad transfer --iters 40
-  ev l2-$def-bpda $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad bpda --iters 10 --eot 2
-  ev l2-$def-exact $args --eps 1.5 --norm L2 --n 128 --attack apgd --grad exact --iters 10 --eot 2
+  after l2-$def-bpda l2-$def-transfer   # then a cascade, as the ablations' BPDA and exact cells
+  ev l2-$def-bpda $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad bpda --iters 10 --eot 2 "${SEL[@]}"
+  after l2-$def-exact l2-$def-transfer l2-$def-bpda
+  ev l2-$def-exact $args --eps 1.5 --norm L2 --n 128 --attack apgd --grad exact --iters 10 --eot 2 "${SEL[@]}"
 }
 T=bench/embedded_table
 [ "${VARIANTS[2]%% *}" = g400s10 ] || { echo "VARIANTS[2] is not g400s10" >&2; exit 1; }
@@ -83,11 +95,11 @@ FINAL=(  # row, the common prefix of its transfer/bpda/exact cells, its defense 
   "gdmp $T/gdmp --defense gdmp --t-star 100"  "diffpure200 $D/var-diffpure200 --defense diffpure --t-star 200"
 )
 final() {  # final ATTACK-NAME [AFTER]: $ATTACK on the images each row's three cells (or its cascade cell fin-ROW-AFTER) left
-  local attack=$1 after=${2:-}  # robust, for the rows with index % 2 == $QUEUE
+  local attack=$1 prior=${2:-}  # robust, for the rows with index % 2 == $QUEUE
   for i in "${!FINAL[@]}"; do
     [ $((i % 2)) = "$QUEUE" ] || continue
     set -- ${FINAL[$i]}; local row=$1 cells=$2; shift 2
-    local prev="$cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl"; [ -n "$after" ] && prev=$D/fin-$row-$after.jsonl
+    local prev="$cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl"; [ -n "$prior" ] && prev=$D/fin-$row-$prior.jsonl
     ev fin-$row-$attack "$@" $linf --n 128 $ATTACK --robust-in $prev
   done
 }
@@ -115,10 +127,12 @@ queue() {
   # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
-  # the ablation's other two attacks and the L2 rows (step 2's table), then the remaining variants' BPDA and exact cells
-  ATTACK=$bpda ablate bpda
-  ATTACK=$exact ablate exact
+  # the ablation's other two attacks and the L2 rows (step 2's table), then the remaining variants' BPDA and exact cells. These
+  # run as a cascade (the way step 4 runs): BPDA on the images transfer left robust, exact gradients on what both left, which
+  # gives each row's worst case over the three attacks at a third of the cost; cells begun on all 128 images finish that way
+  ATTACK=$bpda ablate bpda transfer
+  ATTACK=$exact ablate exact transfer bpda
   l2
-  ATTACK=$bpda variant bpda; ATTACK=$exact variant exact
+  ATTACK=$bpda variant bpda 0 ${#VARIANTS[@]} transfer; ATTACK=$exact variant exact 0 ${#VARIANTS[@]} transfer bpda
 }
 if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi

@@ -4,7 +4,8 @@
 # wall minutes to $D/minutes.tsv (cell, minutes, how measured), which the table scripts sum per cell.
 count() { if [ -f "$1" ]; then grep -c '"index"' "$1"; else echo 0; fi; }
 ev() {
-  name=$1; shift; f=$D/$name.jsonl; before=$(count $f); start=$(date +%s)
+  local name=$1; shift; local f=$D/$name.jsonl before after start minutes   # local: the callers' variables stay theirs
+  before=$(count $f); start=$(date +%s)
   mimicdiffusion evaluate $common --out $f "$@" >> $D/$name.log 2>&1
   after=$(count $f)
   if [ "$after" != "$before" ]; then
