@@ -108,49 +108,68 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
                          f"| {paired(every, base) if base is not None else '-'} |")
     return lines, out
 
+def attack_cell(name:str, n:int, table_name:str|None=None):
+    """dict(config, ok: robust per image of 0..n-1 or None while unfinished, held: what it holds, src: its name, recs: its records
+    if it ran on all n images, only: a cascade cell's selection). A cascade cell (`--robust-in`: its header's `harness.only`)
+    counts the images it did not attack as broken by earlier attacks."""
+    path = TABLE/f'{table_name}.jsonl' if table_name is not None and (TABLE/f'{table_name}.jsonl').exists() else D/f'{name}.jsonl'
+    out = dict(config=None, ok=None, held=f'0 of {n} images', src=path.stem, recs=None, only=None)
+    if not path.exists(): return out
+    head, recs, _ = read_results(path)
+    out['config'] = head['config']; only = out['only'] = head['harness'].get('only')
+    if only is None:
+        recs = sorted((r for r in recs if r['index'] < n), key=lambda r: r['index'])
+        out['held'] = f'{len(recs)} of {n} images'
+        if len(recs) == n: out.update(ok=robust(recs), recs=recs)
+        return out
+    got = dict(zip((r['index'] for r in recs), robust(recs)))
+    out['held'] = f'{len(got)} of the {len(only)} images it attacks'
+    if set(got) == set(only): out['ok'] = [got.get(i, False) for i in range(n)]
+    return out
+
 def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]:
-    "One row per configuration: its summaries per attack and the per-image worst case over the attacks it has."
+    """One row per configuration: per attack, robust against it and every attack before it (ATTACKS' order), per image. A row's
+    cells are runs on all n images or a cascade (each attack only on what the earlier ones left); both give the same per-image
+    worst case."""
     rows = []
     names = names or ([('paper', 'mimic-paper', 'abl')] + [(r, None, 'abl') for r in ABLATIONS if r != 'paper']
                       + [('diffpure', 'diffpure', 'abl'), ('gdmp', 'gdmp', 'abl')])
     for row, table, prefix in names:
-        cells = {}
+        alive, cum, whole = [True] * n, {}, None
         for attack in ATTACKS:
-            c, recs, held, src = cell(f'{prefix}-{row}-{attack}', n, f'{table}-{attack}' if table else None)
-            if recs is None:
-                if held or attack != 'exact': pending.append(f'{src}: {held} of {n} images')
-                continue
-            configs[src] = c
-            cells[attack] = recs
-        if not cells: continue
-        per_image = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
+            c = attack_cell(f'{prefix}-{row}-{attack}', n, f'{table}-{attack}' if table else None)
+            if c['ok'] is None:
+                if c['config'] is not None or attack == 'transfer': pending.append(f"{c['src']}: {c['held']}")
+                break
+            if c['only'] is not None and c['only'] != [i for i, a in enumerate(alive) if a]:
+                raise ValueError(f"{c['src']}: attacks other images than the {sum(alive)} the row's earlier attacks left robust")
+            configs[c['src']] = c['config']
+            whole = whole or c['recs']
+            alive = [a and b for a, b in zip(alive, c['ok'])]
+            cum[attack] = alive
+        if not cum: continue
         label = ABLATIONS.get(row) or VARIANTS.get(row) or DEFENSES[row.removeprefix('l2-')][1]
-        rows.append(dict(row=row, label=label, summaries={a: summarize(r) for a, r in cells.items()},
-                         per_attack={a: robust(r) for a, r in cells.items()},
-                         worst=per_image, attacks=list(cells), clean=summarize(next(iter(cells.values())))))
+        rows.append(dict(row=row, label=label, cum=cum, worst=alive, attacks=list(cum), clean=summarize(whole)))
     return rows
 
 VARIANT_ROWS = ([('paper', 'mimic-paper', 'abl'), ('scale-x0.5', None, 'abl')] + [(r, None, 'var') for r in VARIANTS]
                 + [('diffpure', 'diffpure', 'abl')])   # with the ablation the transfer screen ranked highest
 
 def ablation_table(rows:list[dict], ref:str='paper')->list[str]:
-    "Markdown lines: one row per configuration, with the paired difference of its worst case to row `ref`'s."
-    head = ['configuration', 'clean (majority)'] + list(ATTACKS.values()) + ['worst over the attacks run',
-                                                                           f'paired difference to {ref} (worst)']
+    "Markdown lines: one row per configuration, with the paired difference of its worst case to row `ref`'s after the same attacks."
+    head = ['configuration', 'clean (majority)', ATTACKS['transfer'], *[f'+ {ATTACKS[a]}' for a in list(ATTACKS)[1:]],
+            f'paired difference to {ref} (worst over the attacks run)']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    paper = next((r for r in rows if r['row'] == ref), None)
+    base = next((r for r in rows if r['row'] == ref), None)
     for r in rows:
-        cols = [s_pct(r['summaries'][a], 'robust_worst') if a in r['summaries'] else 'not run' for a in ATTACKS]
-        k, n = sum(r['worst']), len(r['worst'])
-        worst = pct(k, n) + ('' if len(r['attacks']) == len(ATTACKS) else f" ({', '.join(r['attacks'])} only)")
+        cols = [pct(sum(r['cum'][a]), len(r['cum'][a])) if a in r['cum'] else 'not run' for a in ATTACKS]
+        last = r['attacks'][-1]
+        cols[len(r['attacks']) - 1] = f'**{cols[len(r["attacks"]) - 1]}**'   # bold: the worst case over the attacks run
         diff = '-'
-        if paper is not None and r is not paper and r['attacks'] == paper['attacks']:
-            diff = paired(r['worst'], paper['worst'])
-        elif paper is not None and r is not paper and set(r['attacks']) < set(paper['attacks']):
-            # against the reference under the same attacks only (the row's other attacks have not finished)
-            ref = [all(ok) for ok in zip(*(paper['per_attack'][a] for a in r['attacks']))]
-            diff = paired(r['worst'], ref) + f" ({', '.join(r['attacks'])} only)"
-        lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [worst, diff]) + ' |')
+        if base is not None and r is not base and last in base['cum']:
+            diff = paired(r['worst'], base['cum'][last]) + ('' if last == base['attacks'][-1] else
+                                                            f" (both after {', '.join(r['attacks'])})")
+        lines.append('| ' + ' | '.join([r['label'], s_pct(r['clean'], 'clean_majority')] + cols + [diff]) + ' |')
     return lines
 
 def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
@@ -240,14 +259,14 @@ def plot_ablation(rows:list[dict]):
     import matplotlib.pyplot as plt, numpy as np
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, max(4.2, 1.2 + .24 * len(rows))), gridspec_kw={'width_ratios': [1.6, 1]})
     y = np.arange(len(rows))
-    for j, a in enumerate(ATTACKS):
-        vals = [(i, r['summaries'][a]) for i, r in enumerate(rows) if a in r['summaries']]
+    for j, a in enumerate(ATTACKS):   # robust against this attack and every one before it, per image
+        vals = [(i, sum(r['cum'][a]), len(r['cum'][a])) for i, r in enumerate(rows) if a in r['cum']]
         if not vals: continue
-        acc = np.array([100 * s['robust_worst'] for _, s in vals]); ci = np.array([[100 * c for c in s['robust_worst_ci']] for _, s in vals])
-        ax.errorbar(acc, [i + (j - 1) * .25 for i, _ in vals], xerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt='o', ms=3, capsize=2,
-                    label=ATTACKS[a])
+        acc = np.array([100 * k / n for _, k, n in vals]); ci = 100 * np.array([wilson(k, n) for _, k, n in vals])
+        ax.errorbar(acc, [i + (j - 1) * .25 for i, _, _ in vals], xerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt='o', ms=3, capsize=2,
+                    label=ATTACKS[a] if j == 0 else f'+ {ATTACKS[a]}')
     ax.set_yticks(y); ax.set_yticklabels([r['row'] for r in rows], fontsize=8); ax.invert_yaxis()
-    ax.set(xlabel='robust accuracy, worst of 3 seeds (%)', xlim=(-2, 100)); ax.legend(fontsize=7); ax.grid(alpha=.3)
+    ax.set(xlabel='robust against the attacks so far, worst of 3 seeds (%)', xlim=(-2, 100)); ax.legend(fontsize=7); ax.grid(alpha=.3)
     for r in rows:
         k, n = sum(r['worst']), len(r['worst'])
         full = len(r['attacks']) == len(ATTACKS)   # hollow: not every attack has run, so the point is an upper bound
@@ -289,6 +308,14 @@ def study()->dict:
     return dict(conv_lines=conv_lines, conv=conv, rows=rows, var_rows=var_rows, l2_rows=l2_rows, final=final, configs=configs,
                 pending=pending, plotted=rows + [r for r in var_rows if r['row'] in VARIANTS])   # each row once
 
+def ablation_intro()->list[str]:
+    return ['Each attack column counts the images robust against that attack *and every attack to its left* (per image, all 3 seeds',
+            'right); bold: the worst case over the attacks the row has had, which the last column compares with the reference row',
+            'after the same attacks. BPDA and exact-gradient cells run as a cascade, each attack only on the images the earlier ones',
+            'left (`--robust-in`), except where a cell had already been run on all 128 images (`paper`, step size x0.5, DiffPure,',
+            'GDMP, g400 x0.1, DiffPure t* = 200, and a few BPDA cells); both ways give the same per-image worst case. Each attack',
+            "alone on all 128 images: the final comparison's columns below and `bench/embedded_table.md`."]
+
 def final_intro()->list[str]:
     return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer (PGD-40 on the classifier',
             'alone), BPDA (PGD-10, EOT 2) and APGD-10 EOT 2 with exact gradients through the whole sampler, one column each, then by',
@@ -319,12 +346,12 @@ def main():
             weights_note(configs, embedded_digests()), '',
             '### Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
             '### Ablations of the paper preset (images 0..127)', '',
-            'The last column is the per-image worst case over the attacks the row has (an image counts only if it survives each of them).', '',
+            *ablation_intro(), '',
             *ablation_table(rows), '',
             '### Variants beyond the paper, against DiffPure (images 0..127)', '',
-            'The same three attacks; the last column compares each row with DiffPure t* = 100 on the same images.', '',
+            'The same three attacks, counted the same way; the last column compares each row with DiffPure t* = 100 on the same images.', '',
             *ablation_table(var_rows, ref='diffpure'), '',
-            '### The final comparison (images 0..127): a cascade of four attacks', '',
+            '### The final comparison (images 0..127): a cascade of five attacks', '',
             *final_intro(), '', *final_table(st['final']), '',
             '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
