@@ -19,4 +19,4 @@ bpda() { ev bpda-K$1 --K $1 --attack pgd --grad bpda --iters 10 --eot 2; }
 exact() { ev exact-K$1 --K $1 --attack apgd --grad exact --iters 10 --eot 2 --robust-in $D/bpda-K$1.jsonl; }
 queue1() { bpda 10; exact 10; bpda 50; exact 50; }
 queue2() { bpda 100; exact 100; }
-queue1 & queue2 & wait
+if [ $# = 1 ]; then queue$1; else queue1 & queue2 & wait; fi   # `bench/accuracy_per_nfe.sh 1` (or 2) runs one queue alone
