@@ -227,6 +227,22 @@ def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
         lines.append('| ' + ' | '.join([r['label'], f"{100 * r['clean']['clean_majority']:.1f}"] + cols) + ' |')
     return lines
 
+def headline_table(rows:list[dict], ref:str='diffpure')->list[str]:
+    "Markdown lines of the final comparison in four columns (the README's): clean, the worst case over the cascade, its paired difference."
+    stages = 3 + len(FINAL_STAGES)   # transfer, BPDA, APGD-10 EOT 2 and the cascade's later attacks
+    head = ['defense', 'clean (majority)', 'robust: worst over the attacks run', 'attacks run', 'paired difference to DiffPure']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    base = next(([r['three']] + [a for _, a in r['stages']] for r in rows if r['row'] == ref), None)
+    for r in rows:
+        last, m = r['last'] if r['last'] is not None else r['three'], len(r['stages'])
+        run = f'{3 + m} of {stages}'
+        diff = '-'
+        if r['row'] != ref and base is not None:
+            d, (lo, hi), _, _ = paired_difference(last, base[min(m, len(base) - 1)])
+            diff = f'{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]' + ('' if m >= len(base) - 1 else f' (after {3 + m} attacks)')
+        lines.append(f"| {r['label']} | {100 * r['clean']['clean_majority']:.1f} | **{pct(sum(last), len(last))}** | {run} | {diff} |")
+    return lines
+
 def plot_convergence(conv:dict):
     "Robust accuracy (worst of 3 seeds) against iterations and against EOT samples, APGD and PGD, both defenses; the figure."
     import matplotlib.pyplot as plt
@@ -358,7 +374,12 @@ def main():
     final = ['Embedded Fashion-MNIST benchmark, the final comparison: test images 0..127, Linf 0.1, K = 25 sampler steps, 3 purification',
              'seeds (robust: all 3 classify the adversarial image correctly; clean: majority vote), Wilson 95% intervals. Made by',
              '`bench/adaptive.sh` (step 4) and `python bench/adaptive.py`. ' + weights_note(configs, embedded_digests()), '',
-             *final_intro(), '', *final_table(st['final'])]
+             'Each row is attacked as AutoAttack attacks, each attack only on the images the earlier ones left robust under every seed',
+             '(`--robust-in`): transfer (PGD-40 on the classifier alone), BPDA (PGD-10, EOT 2), then with exact gradients through the',
+             'whole sampler APGD-10 EOT 2, PGD-10 EOT 4 and PGD-10 EOT 8. The paired difference compares each row with DiffPure on the',
+             'same images after the same attacks; `bench/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
+             'guidance step halved; g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
+             'only. Mimic: MimicDiffusion.', '', *headline_table(st['final'])]
     (ROOT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
     (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
