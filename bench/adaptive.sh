@@ -94,11 +94,13 @@ FINAL=(  # row, the common prefix of its transfer/bpda/exact cells, its defense 
   "g400s10 $D/var-g400s10 $paper --set ${VARIANTS[2]#* }"  "ref $T/mimic-ref --defense mimic --preset reference_code"
   "gdmp $T/gdmp --defense gdmp --t-star 100"  "diffpure200 $D/var-diffpure200 --defense diffpure --t-star 200"
 )
-final() {  # final ATTACK-NAME [AFTER]: $ATTACK on the images each row's three cells (or its cascade cell fin-ROW-AFTER) left
-  local attack=$1 prior=${2:-}  # robust, for the rows with index % 2 == $QUEUE
+final() {  # final ATTACK-NAME [PRIOR [ROW...]]: $ATTACK on the images each row's three cells (or its cascade cell fin-ROW-PRIOR)
+  local attack=$1 prior=${2:-}; shift 2 2>/dev/null || shift $#   # left robust, for the rows with index % 2 == $QUEUE (or
+  local rows=" $* "                                                # only those of them named ROW...)
   for i in "${!FINAL[@]}"; do
     [ $((i % 2)) = "$QUEUE" ] || continue
     set -- ${FINAL[$i]}; local row=$1 cells=$2; shift 2
+    [ "$rows" = "  " ] || [[ $rows == *" $row "* ]] || continue
     local prev="$cells-transfer.jsonl $cells-bpda.jsonl $cells-exact.jsonl"; [ -n "$prior" ] && prev=$D/fin-$row-$prior.jsonl
     ev fin-$row-$attack "$@" $linf --n 128 $ATTACK --robust-in $prev
   done
@@ -123,7 +125,8 @@ queue() {
   ATTACK=$bpda diffpure200 bpda
   ATTACK="--attack pgd --grad exact --iters 10 --eot 4" final pgd10-eot4   # step 4
   # PGD-10 EOT 8 left DiffPure one image in 32 fewer than EOT 4 in step 1: the cascade's fifth attack, on what the fourth left
-  ATTACK="--attack pgd --grad exact --iters 10 --eot 8" final pgd10-eot8 pgd10-eot4
+  local eot8="--attack pgd --grad exact --iters 10 --eot 8"
+  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4 diffpure paper half_step g400s10 ref gdmp   # DiffPure t* = 200's after the ablation
   # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
@@ -132,6 +135,7 @@ queue() {
   # gives each row's worst case over the three attacks at a third of the cost; cells begun on all 128 images finish that way
   ATTACK=$bpda ablate bpda transfer
   ATTACK=$exact ablate exact transfer bpda
+  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4
   l2
   ATTACK=$bpda variant bpda 0 ${#VARIANTS[@]} transfer; ATTACK=$exact variant exact 0 ${#VARIANTS[@]} transfer bpda
 }
