@@ -126,7 +126,7 @@ queue() {
   ATTACK="--attack pgd --grad exact --iters 10 --eot 4" final pgd10-eot4   # step 4
   # PGD-10 EOT 8 left DiffPure one image in 32 fewer than EOT 4 in step 1: the cascade's fifth attack, on what the fourth left
   local eot8="--attack pgd --grad exact --iters 10 --eot 8"
-  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4 diffpure paper half_step g400s10 ref gdmp   # DiffPure t* = 200's after the ablation
+  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4 diffpure paper half_step g400s10 ref gdmp   # DiffPure t* = 200's after the L2 rows
   # PGD's convergence (is PGD-10 EOT 4 converged?), before the last cells of the two rows above
   if [ $QUEUE = 0 ]; then conv_pgd paper $paper; else conv_pgd diffpure $diffpure; fi
   ATTACK=$exact diffpure200 exact; ATTACK=$exact variant exact 3 4
@@ -135,8 +135,8 @@ queue() {
   # gives each row's worst case over the three attacks at a third of the cost; cells begun on all 128 images finish that way
   ATTACK=$bpda ablate bpda transfer
   ATTACK=$exact ablate exact transfer bpda
-  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4
   l2
+  ATTACK=$eot8 final pgd10-eot8 pgd10-eot4
   ATTACK=$bpda variant bpda 0 ${#VARIANTS[@]} transfer; ATTACK=$exact variant exact 0 ${#VARIANTS[@]} transfer bpda
 }
 if [ $# = 1 ]; then queue $1; else queue 0 & queue 1 & wait; fi
