@@ -80,7 +80,8 @@ diffpure200() {  # DiffPure from t* = 200 (queue 0): what the g rows' unguided e
   ev var-diffpure200-$1 --defense diffpure --t-star 200 $linf --n 128 $ATTACK
 }
 l2() {  # the paper's other threat model: L2 1.5, for 'paper' (queue 0) and DiffPure (queue 1)
-  local def=paper args=$paper; [ $QUEUE = 1 ] && def=diffpure args=$diffpure
+  # phi = 0.2, the L-inf 0.1 threshold: the default (2 x eps) reads an L2 budget as L-inf, and the CLI refuses it under L2
+  local def=paper args="$paper --set phi=0.2"; [ $QUEUE = 1 ] && def=diffpure args=$diffpure
   ev l2-$def-transfer $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad transfer --iters 40
   after l2-$def-bpda l2-$def-transfer   # then a cascade, as the ablations' BPDA and exact cells
   ev l2-$def-bpda $args --eps 1.5 --norm L2 --n 128 --attack pgd --grad bpda --iters 10 --eot 2 "${SEL[@]}"

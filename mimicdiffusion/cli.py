@@ -565,6 +565,12 @@ def evaluation_setup(args, device):
     overrides = parse_settings(args.set)
     if overrides and args.defense != 'mimic':
         raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
+    if args.defense == 'mimic' and getattr(args, 'norm', 'Linf') == 'L2' and 'phi' not in overrides:
+        from mimicdiffusion.mimic import preset
+        if preset(args.preset, eps=args.eps, **overrides).split != 'off':   # phi = 2 x eps reads eps as an L-inf budget
+            raise CLIError(f'--norm L2 --eps {args.eps}: MimicDiffusion\'s long/short threshold phi defaults to 2 x an L-inf '
+                           'budget, which an L2 budget is not; set it: --set phi=VALUE in model units ([-1, 1]), '
+                           'e.g. 0.2 for the threshold of L-inf 0.1, 0.0627 for that of 8/255')
     if args.defense == 'none': return clf, None, data, transform, weights
     pur = make_purifier(args.defense, den, sched, **purifier_settings(args), **overrides)
     return clf, pur, data, transform, weights
