@@ -17,8 +17,8 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_S
            'CASCADE_KEYS', 'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version',
            'device_summary', 'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data',
            'train_command', 'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments',
-           'purify_command', 'time_label', 'add_solver_argument', 'purifier_settings', 'add_evaluate_arguments',
-           'parse_settings', 'load_classifier', 'evaluation_setup', 'make_attack', 'cascade_selection',
+           'purify_command', 'time_label', 'add_solver_argument', 'parse_settings', 'purifier_settings',
+           'add_evaluate_arguments', 'load_classifier', 'evaluation_setup', 'make_attack', 'cascade_selection',
            'evaluate_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
@@ -389,9 +389,44 @@ def add_solver_argument(p):
     p.add_argument('--solver', default='ddpm', help=f"DiffPure/GDMP sampler: {', '.join(SOLVERS)} "
                    "('sde', 'ode': the VP SDE or probability-flow ODE from t* = t_star/1000, as DiffPure published)")
 
+def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
+                  )->dict:
+    "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
+    from typing import Union, get_args, get_origin, get_type_hints
+    from mimicdiffusion.mimic import MimicConfig
+    hints, out = get_type_hints(MimicConfig), {}
+    for item in items:
+        name, sep, value = item.partition('=')
+        if not sep or name not in hints:
+            raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
+        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
+        typ, optional = hints[name], False
+        if get_origin(typ) is Union:   # Optional[X]: 'none' gives None, anything else an X
+            typ, optional = next(t for t in get_args(typ) if t is not type(None)), True
+        try:
+            if optional and value.lower() == 'none': out[name] = None
+            elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
+            elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
+            elif typ in (int, float): out[name] = typ(value)
+            else: out[name] = value
+        except (KeyError, ValueError):
+            raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None
+    return out
+
 def purifier_settings(args, K:Optional[int]=None)->dict:
-    "The `make_purifier` settings the command line gives (`K` overrides `--K`, e.g. for the surrogate)."
-    return dict(preset=args.preset, K=K or args.K, eps=args.eps, t_star=args.t_star, solver=args.solver)
+    """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
+    surrogate, which so purifies with the same settings as the defense)."""
+    overrides = parse_settings(getattr(args, 'set', []))
+    defense = getattr(args, 'defense', 'mimic')
+    if overrides and defense != 'mimic':
+        raise CLIError(f'--set changes MimicDiffusion settings; --defense {defense} has none')
+    if defense == 'mimic' and getattr(args, 'norm', 'Linf') == 'L2' and 'phi' not in overrides:
+        from mimicdiffusion.mimic import preset
+        if preset(args.preset, eps=args.eps, **overrides).split != 'off':   # phi = 2 x eps reads eps as L-inf
+            raise CLIError(f"--norm L2 --eps {args.eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an "
+                           'L-inf budget, which an L2 budget is not; set it: --set phi=VALUE in model units ([-1, 1]), '
+                           'e.g. 0.2 for the threshold of L-inf 0.1, 0.0627 for that of 8/255')
+    return dict(preset=args.preset, K=K or args.K, eps=args.eps, t_star=args.t_star, solver=args.solver, **overrides)
 
 # %% ../nbs/10_cli.ipynb #d6067a95
 def _generator(x, seed:int):
@@ -467,30 +502,6 @@ def add_evaluate_arguments(p):
     add_speed_arguments(p)
     p.add_argument('--quiet', action='store_true')
 
-def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
-                  )->dict:
-    "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
-    from typing import Union, get_args, get_origin, get_type_hints
-    from mimicdiffusion.mimic import MimicConfig
-    hints, out = get_type_hints(MimicConfig), {}
-    for item in items:
-        name, sep, value = item.partition('=')
-        if not sep or name not in hints:
-            raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
-        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
-        typ, optional = hints[name], False
-        if get_origin(typ) is Union:   # Optional[X]: 'none' gives None, anything else an X
-            typ, optional = next(t for t in get_args(typ) if t is not type(None)), True
-        try:
-            if optional and value.lower() == 'none': out[name] = None
-            elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
-            elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
-            elif typ in (int, float): out[name] = typ(value)
-            else: out[name] = value
-        except (KeyError, ValueError):
-            raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None
-    return out
-
 def load_classifier(arch:str, path:str, n_classes:int):
     "A classifier of images in [0,1]: torchvision resnet50 (ImageNet normalisation inside) or RobustBench WRN-28-10."
     import torch
@@ -562,17 +573,9 @@ def evaluation_setup(args, device):
     else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
     from mimicdiffusion.purifiers import make_purifier
     den = apply_speed(den, args)
-    overrides = parse_settings(args.set)
-    if overrides and args.defense != 'mimic':
-        raise CLIError(f'--set changes MimicDiffusion settings; --defense {args.defense} has none')
-    if args.defense == 'mimic' and getattr(args, 'norm', 'Linf') == 'L2' and 'phi' not in overrides:
-        from mimicdiffusion.mimic import preset
-        if preset(args.preset, eps=args.eps, **overrides).split != 'off':   # phi = 2 x eps reads eps as an L-inf budget
-            raise CLIError(f'--norm L2 --eps {args.eps}: MimicDiffusion\'s long/short threshold phi defaults to 2 x an L-inf '
-                           'budget, which an L2 budget is not; set it: --set phi=VALUE in model units ([-1, 1]), '
-                           'e.g. 0.2 for the threshold of L-inf 0.1, 0.0627 for that of 8/255')
+    settings = purifier_settings(args)   # checks --set (and phi under L2) for --defense none too
     if args.defense == 'none': return clf, None, data, transform, weights
-    pur = make_purifier(args.defense, den, sched, **purifier_settings(args), **overrides)
+    pur = make_purifier(args.defense, den, sched, **settings)
     return clf, pur, data, transform, weights
 
 def make_attack(args, clf, pur, transform):
