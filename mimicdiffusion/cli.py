@@ -415,18 +415,19 @@ def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --se
 
 def purifier_settings(args, K:Optional[int]=None)->dict:
     """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
-    surrogate, which so purifies with the same settings as the defense)."""
+    surrogate, which so purifies with the same settings as the defense). MimicDiffusion's are checked here, before anything
+    loads: a bad `--set` value, or `--norm L2` without `--set phi=...` (`mimic_config`, 05a), is a `CLIError`."""
     overrides = parse_settings(getattr(args, 'set', []))
     defense = getattr(args, 'defense', 'mimic')
     if overrides and defense != 'mimic':
         raise CLIError(f'--set changes MimicDiffusion settings; --defense {defense} has none')
-    if defense == 'mimic' and getattr(args, 'norm', 'Linf') == 'L2' and 'phi' not in overrides:
-        from mimicdiffusion.mimic import preset
-        if preset(args.preset, eps=args.eps, **overrides).split != 'off':   # phi = 2 x eps reads eps as L-inf
-            raise CLIError(f"--norm L2 --eps {args.eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an "
-                           'L-inf budget, which an L2 budget is not; set it: --set phi=VALUE in model units ([-1, 1]), '
-                           'e.g. 0.2 for the threshold of L-inf 0.1, 0.0627 for that of 8/255')
-    return dict(preset=args.preset, K=K or args.K, eps=args.eps, t_star=args.t_star, solver=args.solver, **overrides)
+    out = dict(preset=args.preset, K=K or args.K, eps=args.eps, norm=getattr(args, 'norm', 'Linf'), **overrides)
+    if defense == 'mimic':
+        from mimicdiffusion.purifiers import mimic_config
+        try: mimic_config(**out)
+        except ValueError as e: raise CLIError(f'{e} (on the command line: --set FIELD=VALUE)') from None
+    return dict(out, t_star=args.t_star, solver=args.solver)
+
 
 # %% ../nbs/10_cli.ipynb #d6067a95
 def _generator(x, seed:int):

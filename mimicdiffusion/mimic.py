@@ -26,7 +26,7 @@ class MimicConfig:
     window:tuple=(0.1, 0.79)       # guided timesteps, as fractions of T: lo*T <= t <= hi*T
     scale:float=3000 / (16 * 32 * 32)   # per-pixel guidance step, model units
     split:str='pixel'              # long/short rule: 'pixel', 'image' or 'off'
-    eps:float=8 / 255              # attack budget, [0,1] units; sets phi when phi is None
+    eps:float=8 / 255              # L-inf attack budget, [0,1] units; sets phi when phi is None (L2: set phi)
     phi:Optional[float]=None       # long/short threshold in model units (default 2*eps)
     sr_factor:int=4                # downsampling factor of the super-resolution term
     sr_mode:str='bicubic'          # 'bicubic', 'nearest' (reference code: equals L1) or 'off'

@@ -4,33 +4,50 @@
 
 # %% ../nbs/05a_purifiers.ipynb #10dd7fe7
 from __future__ import annotations
-from typing import Callable
+from typing import Callable, Optional
 from .core import check_choice
 from .diffusion import Purifier, Schedule, DiffPure
 from .manhattan import GDMP
-from .mimic import MimicDiffusion, preset
+from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
+from .attacks import NORMS
 
 # %% auto #0
-__all__ = ['PURIFIERS', 'make_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
+__all__ = ['PURIFIERS', 'mimic_config', 'make_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
 # %% ../nbs/05a_purifiers.ipynb #c508475b
 PURIFIERS = {'mimic': MimicDiffusion, 'diffpure': DiffPure, 'gdmp': GDMP}
 _all_ = ['DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
+def mimic_config(preset:str='paper', # a key of `PRESETS`
+                 K:Optional[int]=None, # sampler steps; None: the preset's
+                 eps:float=8 / 255, # the attack budget in [0,1] units
+                 norm:str='Linf', # the budget's norm: 'Linf' or 'L2' (then `phi` is required unless split='off')
+                 **fields, # further `MimicConfig` fields
+                )->MimicConfig:
+    "The `MimicConfig` of a preset with the given settings; under L2 an error unless the threshold `phi` is set."
+    check_choice(norm, NORMS, 'norm')
+    cfg = named_preset(preset, eps=eps, **({'K': K} if K else {}), **fields)
+    if norm == 'L2' and fields.get('phi') is None and cfg.split != 'off':
+        raise ValueError(f"norm='L2', eps={eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an L-inf budget, "
+                         'which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the threshold of '
+                         'L-inf 0.1, 0.0627 for that of 8/255')
+    return cfg
+
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp'
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
-                  **settings, # K, eps, t_star, preset, solver (each purifier uses its own); MimicConfig fields (mimic)
+                  **settings, # K, eps, norm, t_star, preset, solver (each purifier uses its own); MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
-    K, eps = settings.pop('K', None), settings.pop('eps', 8 / 255)
-    t_star, preset_name = settings.pop('t_star', 100), settings.pop('preset', 'paper')
-    solver = settings.pop('solver', 'ddpm')
+    t_star, solver = settings.pop('t_star', 100), settings.pop('solver', 'ddpm')
     if name == 'mimic':
         if solver != 'ddpm':
             raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
-        return MimicDiffusion(denoiser, sched, preset(preset_name, eps=eps, **({'K': K} if K else {}), **settings))
+        return MimicDiffusion(denoiser, sched, mimic_config(**settings))
+    K = settings.pop('K', None)
+    check_choice(settings.pop('norm', 'Linf'), NORMS, 'norm')
+    for k in ('eps', 'preset'): settings.pop(k, None)
     if settings: raise ValueError(f"{name} takes no MimicDiffusion settings, got {sorted(settings)}")
     if K and solver == 'ddpm': K = min(K, t_star + 1)   # at most every timestep
     return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver)
