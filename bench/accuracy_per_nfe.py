@@ -17,12 +17,14 @@ from mimicdiffusion.stats import summarize, paired_difference, wilson
 sys.path.insert(0, str(Path(__file__).parent))
 from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 
-D, T = Path('bench/accuracy_per_nfe'), Path('bench/embedded_table')
+ROOT = Path(__file__).resolve().parent
+D, T = ROOT/'accuracy_per_nfe', ROOT/'embedded_table'
 HEADING = '## (c) Accuracy per NFE'
 KS = (10, 25, 50, 100)
-CONFIGS = {}   # cell file -> its config, for the weights note
+GOAL = 0.02   # K = 25 at most 2 points below K = 100
 
-def path(K:int, kind:str)->Path: return T/f'mimic-paper-{kind}.jsonl' if K == 25 else D/f'{kind}-K{K}.jsonl'
+def path(K:int, kind:str, folder:Path=D, table:Path=T)->Path:
+    return table/f'mimic-paper-{kind}.jsonl' if K == 25 else folder/f'{kind}-K{K}.jsonl'
 
 def timed_images(f:Path)->dict:
     "Images covered by the timed runs of each cell in a minutes.tsv ('images a -> b' in the third column)."
@@ -32,49 +34,65 @@ def timed_images(f:Path)->dict:
         if m: out[line.split('\t')[0]] = out.get(line.split('\t')[0], 0) + int(m[2]) - int(m[1])
     return out
 
-def cell(K:int, kind:str):
-    """(done, summary of a run on all n images or None, status text, wall minutes as table text) of one cell; a cascade cell
-    (header `harness.only`) is done when it holds every image it selected. Minutes that cover fewer images than it attacks say so."""
-    f = path(K, kind)
-    if not f.exists(): return False, None, 'not started', '-'
-    tsv = (T if K == 25 else D)/'minutes.tsv'
+def cell(f:Path, tsv:Path)->dict:
+    """One cell: `done`, `summary` (of a run on all n images, else None), `status` and `minutes` as table text, `config`. A cascade
+    cell (header `harness.only`) is done when it holds every image it selected; minutes that cover fewer images than it attacks say so."""
+    if not f.exists(): return dict(done=False, summary=None, status='not started', minutes='-', config=None)
     m, timed = minutes(tsv).get(f.stem), timed_images(tsv).get(f.stem)
     header, recs, _ = read_results(f)
-    CONFIGS[str(f)] = header['config']; n = header['config']['n']
-    only = header['harness'].get('only')
+    n, only = header['config']['n'], header['harness'].get('only')
     want = n if only is None else len(only)
     text = '-' if m is None else f'{m:.1f}' + (f' ({timed} of {want} images timed)' if timed is not None and timed < want else '')
-    if len(recs) < want: return False, None, f'{len(recs)} of {want} images' + ('' if only is None else ' it attacks'), text
-    return True, (summarize(recs) if only is None else None), 'done', text
+    done = len(recs) >= want
+    status = 'done' if done else f'{len(recs)} of {want} images' + ('' if only is None else ' it attacks')
+    return dict(done=done, summary=summarize(recs) if done and only is None else None, status=status, minutes=text,
+                config=header['config'])
 
-def robust_after(K:int, kinds, n:int)->list[bool]:
-    "Per image of 0..n-1: robust against every attack in `kinds` (the cells of K), all seeds right."
+def robust_after(files, n:int)->list[bool]:
+    "Per image of 0..n-1: robust against every attack of `files` (cells of one K), all seeds right."
     keep = set(range(n))
-    for kind in kinds: keep &= set(robust_indices(path(K, kind), n))
+    for f in files: keep &= set(robust_indices(f, n))
     return [i in keep for i in range(n)]
 
-def clean_right(K:int)->list[bool]:
-    "Per image: the majority of purification seeds classify the clean image right (from the BPDA cell, a run on all images)."
-    recs = sorted(read_results(path(K, 'bpda'))[1], key=lambda r: r['index'])
+def clean_right(f:Path)->list[bool]:
+    "Per image: the majority of purification seeds classify the clean image right (from a run on all images)."
+    recs = sorted(read_results(f)[1], key=lambda r: r['index'])
     return [2 * sum(p == r['label'] for p in r['clean']) > len(r['clean']) for r in recs]
 
-def main():
+def study(folder:Path=D, table:Path=T)->dict:
+    """Per K (`rows`): the BPDA and exact cells, and once both are done `both`, (robust, n, lo, hi) of the worst case over the two
+    attacks per image; `per_image[K, 'bpda' | 'both' | 'clean']` for the paired comparison; `configs` for the weights note."""
+    rows, per_image, configs = {}, {}, {}
+    for K in KS:
+        tsv = (table if K == 25 else folder)/'minutes.tsv'
+        fb, fe = path(K, 'bpda', folder, table), path(K, 'exact', folder, table)
+        b, e = cell(fb, tsv), cell(fe, tsv)
+        configs.update({str(f): c['config'] for f, c in ((fb, b), (fe, e)) if c['config']})
+        row = rows[K] = dict(bpda=b, exact=e, both=None)
+        if b['done']:
+            n = b['summary']['n']
+            per_image[K, 'bpda'], per_image[K, 'clean'] = robust_after([fb], n), clean_right(fb)
+            if e['done']:
+                both = per_image[K, 'both'] = robust_after([fb, fe], n)
+                row['both'] = (sum(both), n, *wilson(sum(both), n))
+    return dict(rows=rows, per_image=per_image, configs=configs)
+
+def table_lines(st:dict)->list[str]:
     lines = ['| K (NFE per purification) | clean (majority) | clean (mean over seeds) | BPDA: PGD-10, EOT 2 (worst) | minutes | '
              '+ exact: APGD-10, EOT 2 (worst over both) | minutes |', '|' + '---|' * 7]
-    res = {}
-    for K in KS:
-        b_done, b, b_status, b_min = cell(K, 'bpda')
-        e_done, _, e_status, e_min = cell(K, 'exact')
+    for K, r in st['rows'].items():
+        b = r['bpda']['summary']
         row = [str(K), pct(b, 'clean_majority') if b else '-', f"{100 * b['clean_mean']:.1f}" if b else '-',
-               pct(b, 'robust_worst') if b else b_status, b_min]
-        if b_done and e_done:
-            both = res[K, 'both'] = robust_after(K, ('bpda', 'exact'), b['n'])
-            k, n = sum(both), len(both); lo, hi = wilson(k, n)
-            row += [f'{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]', e_min]
-        else: row += [e_status, e_min]
-        if b_done: res[K, 'bpda'] = robust_after(K, ('bpda',), b['n']); res[K, 'clean'] = clean_right(K)
+               pct(b, 'robust_worst') if b else r['bpda']['status'], r['bpda']['minutes']]
+        if r['both']:
+            k, n, lo, hi = r['both']; row += [f'{100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]', r['exact']['minutes']]
+        else: row += [r['exact']['status'], r['exact']['minutes']]
         lines.append('| ' + ' | '.join(row) + ' |')
-    notes = []
+    return lines
+
+def paired_notes(st:dict)->list[str]:
+    "K = 25 against K = 100, image by image, for BPDA, both attacks and clean accuracy."
+    res, notes = st['per_image'], []
     for key, label in (('bpda', 'BPDA robust (worst)'), ('both', 'robust against both attacks (worst)'),
                        ('clean', 'clean (majority)')):
         if (25, key) not in res or (100, key) not in res:
@@ -84,15 +102,41 @@ def main():
         d, (lo, hi), oa, ob = paired_difference(a, b)
         notes.append(f"- {label}: K=25 {100 * sum(a) / len(a):.1f} vs K=100 {100 * sum(b) / len(b):.1f}, paired difference "
                      f"(K=25 - K=100) {100 * d:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] ({oa} images right only at K=25, "
-                     f"{ob} only at K=100); goal (K=25 at most 2 points below K=100): {'met' if d >= -0.02 else 'missed'} by the "
-                     f"point estimate, {'met' if lo >= -0.02 else 'not established'} by the interval")
+                     f"{ob} only at K=100); goal (K=25 at most 2 points below K=100): {'met' if d >= -GOAL else 'missed'} by the "
+                     f"point estimate, {'met' if lo >= -GOAL else 'not established'} by the interval")
+    return notes
+
+def plot(st:dict, title:str='MimicDiffusion paper, n = 256, Linf 0.1 (robust: worst of 3 seeds)'):
+    "Clean (majority), BPDA and worst-over-both robust accuracy against K, Wilson 95% intervals; unfinished cells left out."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    def point(r, which):
+        if which == 'both': return None if r['both'] is None else (100 * r['both'][0] / r['both'][1], *r['both'][2:])
+        s, m = r['bpda']['summary'], {'clean': 'clean_majority', 'bpda': 'robust_worst'}[which]
+        return None if s is None else (100 * s[m], *s[f'{m}_ci'])
+    series = [('clean (majority)', 'clean', 'C0'), ('BPDA: PGD-10, EOT 2', 'bpda', 'C2'),
+              ('+ exact: APGD-10, EOT 2 (worst over both)', 'both', 'C3')]
+    for j, (label, which, color) in enumerate(series):
+        pts = [(K, p) for K, r in st['rows'].items() if (p := point(r, which))]
+        if not pts: continue
+        v = [p[0] for _, p in pts]
+        err = [[a - 100 * p[1] for a, (_, p) in zip(v, pts)], [100 * p[2] - a for a, (_, p) in zip(v, pts)]]
+        ax.errorbar([K * (1 + 0.03 * (j - 1)) for K, _ in pts], v, yerr=err, marker='o', capsize=3, label=label, color=color)
+    ax.set_xscale('log'); ax.set_xticks(list(KS), [str(K) for K in KS]); ax.minorticks_off()
+    ax.set_xlabel('sampler steps K (network evaluations per purification)'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 100)
+    ax.set_title(title, fontsize=9); ax.legend(fontsize=8, loc='center right'); fig.tight_layout()
+    return fig
+
+def main():
+    st = study()
     text = '\n'.join(["MimicDiffusion `paper` on the embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image "
                       "(robust: correct under all 3), Wilson 95% intervals; cells made by `bench/accuracy_per_nfe.sh` (K = 25 cells: "
                       "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU, minutes per cell. The exact-gradient "
                       "attack runs only on the images BPDA left robust (K = 25: on all of them), so its column is the worst case over "
-                      "both attacks. Goal: K=25 within 2 points of K=100.", '', weights_note(CONFIGS, embedded_digests()), '', *lines, '', *notes])
-    Path('bench/accuracy_per_nfe.md').write_text(text + '\n'); print(text)
-    r = Path('bench/RESULTS.md'); body = r.read_text()
+                      "both attacks. Goal: K=25 within 2 points of K=100.", '', weights_note(st['configs'], embedded_digests()), '',
+                      *table_lines(st), '', *paired_notes(st)])
+    (ROOT/'accuracy_per_nfe.md').write_text(text + '\n'); print(text)
+    r = ROOT/'RESULTS.md'; body = r.read_text()
     entry = f"{HEADING}\n\n- command: `bash bench/accuracy_per_nfe.sh && python bench/accuracy_per_nfe.py`\n\n{text}\n"
     if HEADING in body: body = re.sub(re.escape(HEADING) + r'.*?(?=\n## |\Z)', lambda m: entry.rstrip('\n'), body, flags=re.S)
     else: body = body.rstrip('\n') + '\n\n' + entry

@@ -205,13 +205,11 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
         rows.append(r)
     return rows
 
-def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
-    "Markdown lines of the final comparison, with the paired difference of each row's worst case to row `ref`'s."
+def final_table(rows:list[dict])->list[str]:
+    "Markdown lines of the final comparison attack by attack: each of the first three alone, then how many images each later one keeps."
     head = ['defense', 'clean (majority)', 'transfer', 'BPDA', 'APGD-10 EOT 2', 'worst of the three',
-            *[f'+ {label}' for _, label in FINAL_STAGES], 'worst of the attacks run', 'paired difference to DiffPure']
+            *[f'+ {label}' for _, label in FINAL_STAGES]]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    # the reference after as many attacks as each row has had: paired differences always compare the same attacks
-    base = next(([r['three']] + [a for _, a in r['stages']] for r in rows if r['row'] == ref), None)
     for r in rows:
         n, k3 = len(r['three']), sum(r['three'])
         cols = [f"{100 * r['summaries'][a]['robust_worst']:.1f}" for a in ATTACKS] + [pct(k3, n)]   # intervals: adaptive.md
@@ -219,27 +217,26 @@ def final_table(rows:list[dict], ref:str='diffpure')->list[str]:
         for j, _ in enumerate(FINAL_STAGES):
             if j < len(r['stages']): now = r['stages'][j][1]; cols.append(f'{sum(now)} of {sum(before)}'); before = now
             else: cols.append('not finished' if r.get('running') == FINAL_STAGES[j][0] else 'not run')
-        last = r['last'] if r['last'] is not None else r['three']
-        m = len(r['stages'])
-        diff = '-' if r['row'] == ref or base is None else paired(last, base[min(m, len(base) - 1)]) + (
-            f' (both after {3 + m} attacks)' if m < len(base) - 1 else '')
-        cols += [f'**{pct(sum(last), n)}**', diff]
         lines.append('| ' + ' | '.join([r['label'], f"{100 * r['clean']['clean_majority']:.1f}"] + cols) + ' |')
     return lines
 
-def headline_table(rows:list[dict], ref:str='diffpure')->list[str]:
-    "Markdown lines of the final comparison in four columns (the README's): clean, the worst case over the cascade, its paired difference."
+def headline_table(rows:list[dict], ref:str='diffpure', images:bool=False)->list[str]:
+    """Markdown lines of the final comparison in five columns (the README's): clean, the worst case over the cascade, the attacks run,
+    the paired difference to row `ref` after the same attacks (`images`: with how many images only the row, and only `ref`, keep)."""
     stages = 3 + len(FINAL_STAGES)   # transfer, BPDA, APGD-10 EOT 2 and the cascade's later attacks
     head = ['defense', 'clean (majority)', 'robust: worst over the attacks run', 'attacks run', 'paired difference to DiffPure']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    # the reference after as many attacks as each row has had: paired differences always compare the same attacks
     base = next(([r['three']] + [a for _, a in r['stages']] for r in rows if r['row'] == ref), None)
     for r in rows:
         last, m = r['last'] if r['last'] is not None else r['three'], len(r['stages'])
         run = f'{3 + m} of {stages}'
         diff = '-'
         if r['row'] != ref and base is not None:
-            d, (lo, hi), _, _ = paired_difference(last, base[min(m, len(base) - 1)])
-            diff = f'{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]' + ('' if m >= len(base) - 1 else f' (after {3 + m} attacks)')
+            b = base[min(m, len(base) - 1)]
+            diff = paired(last, b) if images else '{:+.1f} [{:+.1f}, {:+.1f}]'.format(
+                100 * (d := paired_difference(last, b))[0], 100 * d[1][0], 100 * d[1][1])
+            if m < len(base) - 1: diff += f' (after {3 + m} attacks)'
         lines.append(f"| {r['label']} | {100 * r['clean']['clean_majority']:.1f} | **{pct(sum(last), len(last))}** | {run} | {diff} |")
     return lines
 
@@ -337,10 +334,8 @@ def final_intro()->list[str]:
             'alone), BPDA (PGD-10, EOT 2) and APGD-10 EOT 2 with exact gradients through the whole sampler, one column each, then by',
             'exact-gradient PGD-10 EOT 4 and then EOT 8, each run (`--robust-in`) only on the images every earlier attack left robust',
             'under every seed ("+ PGD-10 EOT 4": how many of those survive it). `half_step` is `paper` with the guidance step halved;',
-            'g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. The bold',
-            'column is the per-image worst case over the attacks run; the last compares it with DiffPure on the same images after',
-            'the same attacks (in parentheses: the images only the row keeps, and only DiffPure keeps). Clean accuracy and the single attacks\' columns',
-            'leave out their Wilson intervals, at most 9 points either side at n = 128 (`bench/adaptive.md` has them). Mimic:',
+            'g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. Clean accuracy',
+            "and the single attacks' columns leave out their Wilson intervals, at most 9 points either side at n = 128. Mimic:",
             'MimicDiffusion.']
 
 def main():
@@ -369,6 +364,9 @@ def main():
             *ablation_table(var_rows, ref='diffpure'), '',
             '### The final comparison (images 0..127): a cascade of five attacks', '',
             *final_intro(), '', *final_table(st['final']), '',
+            'The worst case over all the attacks run, per image, and its paired difference to DiffPure t* = 100 on the same images after',
+            'the same attacks (in parentheses: the images only the row keeps, and only DiffPure keeps):', '',
+            *headline_table(st['final'], images=True), '',
             '### The L2 threat model (L2 1.5, images 0..127)', '',
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
     final = ['Embedded Fashion-MNIST benchmark, the final comparison: test images 0..127, Linf 0.1, K = 25 sampler steps, 3 purification',
