@@ -11,7 +11,7 @@ the images they hold and left out of the tables.
 from __future__ import annotations
 import sys
 from pathlib import Path
-from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
+from mimicdiffusion.evaluation import read_results, robust_indices, weights_note, embedded_digests
 from mimicdiffusion.stats import summarize, wilson, paired_difference
 
 ROOT = Path(__file__).resolve().parent
@@ -55,22 +55,6 @@ FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exac
 }
 FINAL_STAGES = [('pgd10-eot4', 'PGD-10 EOT 4'), ('pgd10-eot8', 'PGD-10 EOT 8')]   # the cascade's later attacks (adaptive.sh: `final`)
 
-def load(path:Path, n:int):
-    "(config, the first n records, images held) of a results file; records None while fewer than n are done."
-    if not path.exists(): return None, None, 0
-    header, recs, _ = read_results(path)
-    recs = sorted((r for r in recs if r['index'] < n), key=lambda r: r['index'])
-    return header['config'], (recs if len(recs) == n else None), len(recs)
-
-def cell(name:str, n:int, table_name:str|None=None):
-    "A cell of bench/adaptive, or the embedded table's cell `table_name` cut to its first n images."
-    if table_name is not None and (TABLE/f'{table_name}.jsonl').exists(): return (*load(TABLE/f'{table_name}.jsonl', n), table_name)
-    return (*load(D/f'{name}.jsonl', n), name)
-
-def robust(recs)->list[bool]:
-    "Per image: every purification seed classifies the adversarial image correctly (the worst case over seeds)."
-    return [all(p == r['label'] for p in r['adv']) for r in recs]
-
 def paired(a:list[bool], b:list[bool])->str:
     "The paired difference acc(a) - acc(b) in points, its interval, and how many images only a or only b gets right."
     d, (lo, hi), only_a, only_b = paired_difference(a, b)
@@ -91,15 +75,15 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
         base, per_setting = None, []
         for a, it, eot in CONVERGENCE:
             table = f'{stem}-exact' if (a, it, eot) == ('apgd', 10, 2) else None
-            c, recs, held, src = cell(f'conv-{d}-{a}{it}-eot{eot}', 32, table)
-            if recs is None: pending.append(f'{src}: {held} of 32 images'); continue
-            configs[src] = c
-            s = out.setdefault(d, {})[(a, it, eot)] = summarize(recs)
-            if table: base = robust(recs)
-            per_setting.append(robust(recs))
+            c = attack_cell(f'conv-{d}-{a}{it}-eot{eot}', 32, table)
+            if c['recs'] is None: pending.append(f"{c['src']}: {c['held']}"); continue
+            configs[c['src']] = c['config']
+            s = out.setdefault(d, {})[(a, it, eot)] = summarize(c['recs'])
+            if table: base = c['ok']
+            per_setting.append(c['ok'])
             diff = '-'
             if base is not None and not table:
-                diff = paired(robust(recs), base)
+                diff = paired(c['ok'], base)
             lines.append(f"| {label} | {a.upper()} | {it} | {eot} | {s['n']} | {s_pct(s, 'robust_worst')} "
                          f"| {s_pct(s, 'robust_majority')} | {diff} |")
         if len(per_setting) > 1:   # an image counts only if it survives every setting (the ensemble a stronger attacker runs)
@@ -109,22 +93,22 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
     return lines, out
 
 def attack_cell(name:str, n:int, table_name:str|None=None):
-    """dict(config, ok: robust per image of 0..n-1 or None while unfinished, held: what it holds, src: its name, recs: its records
-    if it ran on all n images, only: a cascade cell's selection). A cascade cell (`--robust-in`: its header's `harness.only`)
-    counts the images it did not attack as broken by earlier attacks."""
+    """A cell of bench/adaptive, or the embedded table's cell `table_name` cut to its first n images: dict(config, ok: robust per
+    image of 0..n-1 or None while unfinished, held: what it holds, src: its name, recs: its records if it ran on all n images,
+    only: a cascade cell's selection). A cascade cell (`--robust-in`: its header's `harness.only`) counts the images it did not
+    attack as broken by earlier attacks, as the library's `robust_indices` does."""
     path = TABLE/f'{table_name}.jsonl' if table_name is not None and (TABLE/f'{table_name}.jsonl').exists() else D/f'{name}.jsonl'
     out = dict(config=None, ok=None, held=f'0 of {n} images', src=path.stem, recs=None, only=None)
     if not path.exists(): return out
     head, recs, _ = read_results(path)
-    out['config'] = head['config']; only = out['only'] = head['harness'].get('only')
-    if only is None:
-        recs = sorted((r for r in recs if r['index'] < n), key=lambda r: r['index'])
-        out['held'] = f'{len(recs)} of {n} images'
-        if len(recs) == n: out.update(ok=robust(recs), recs=recs)
-        return out
-    got = dict(zip((r['index'] for r in recs), robust(recs)))
-    out['held'] = f'{len(got)} of the {len(only)} images it attacks'
-    if set(got) == set(only): out['ok'] = [got.get(i, False) for i in range(n)]
+    only = out['only'] = head['harness'].get('only')
+    out['config'] = head['config']
+    want = set(range(n)) if only is None else set(only)
+    have = {r['index'] for r in recs} & want
+    out['held'] = f'{len(have)} of {n} images' if only is None else f'{len(have)} of the {len(only)} images it attacks'
+    if have != want: return out
+    keep = set(robust_indices(path, n)); out['ok'] = [i in keep for i in range(n)]
+    if only is None: out['recs'] = sorted((r for r in recs if r['index'] < n), key=lambda r: r['index'])
     return out
 
 def ablation_rows(configs:dict, pending:list, n:int=128, names=None)->list[dict]:
@@ -176,29 +160,22 @@ def final_rows(configs:dict, pending:list, n:int=128)->list[dict]:
     "Step 4: per row, the three attacks' cells and the cascade's last cell (run on the images all three left robust)."
     rows = []
     for row, (label, (prefix, table)) in FINAL.items():
-        cells = {}
-        for attack in ATTACKS:
-            c, recs, held, src = cell(f'{prefix}-{attack}', n, f'{table}-{attack}' if table else None)
-            if recs is None: pending.append(f'{src}: {held} of {n} images'); continue
-            configs[src] = c; cells[attack] = recs
-        if len(cells) < len(ATTACKS): continue
-        three = [all(ok) for ok in zip(*(robust(r) for r in cells.values()))]
-        r = dict(row=row, label=label, summaries={a: summarize(v) for a, v in cells.items()}, three=three,
-                 per_attack={a: robust(v) for a, v in cells.items()},
-                 clean=summarize(cells['transfer']), last=None)
+        cells = {a: attack_cell(f'{prefix}-{a}', n, f'{table}-{a}' if table else None) for a in ATTACKS}
+        pending += [f"{c['src']}: {c['held']}" for c in cells.values() if c['recs'] is None]
+        if any(c['recs'] is None for c in cells.values()): continue
+        configs.update({c['src']: c['config'] for c in cells.values()})
+        three = [all(ok) for ok in zip(*(c['ok'] for c in cells.values()))]
+        r = dict(row=row, label=label, summaries={a: summarize(c['recs']) for a, c in cells.items()}, three=three,
+                 per_attack={a: c['ok'] for a, c in cells.items()}, clean=summarize(cells['transfer']['recs']), last=None)
         alive, r['stages'] = three, []   # per stage: (its name, robust against every attack so far, per image)
         for stage, _ in FINAL_STAGES:
-            path = D/f'fin-{row}-{stage}.jsonl'
-            if not path.exists(): pending.append(f'{path.stem}: not started'); break
-            head, recs, _ = read_results(path)
-            want = head['harness'].get('only')
-            if want != [i for i, ok in enumerate(alive) if ok]:
-                raise ValueError(f"{path}: attacks other images than the {sum(alive)} the row's earlier attacks left robust")
-            got = dict(zip((q['index'] for q in recs), robust(recs)))
-            if set(got) != set(want):
-                pending.append(f'{path.stem}: {len(got)} of the {len(want)} images it attacks'); r['running'] = stage; break
-            configs[path.stem] = head['config']
-            alive = [i in got and got[i] for i in range(n)]   # not attacked here: broken by an earlier attack
+            c = attack_cell(f'fin-{row}-{stage}', n)
+            if c['config'] is None: pending.append(f"{c['src']}: not started"); break
+            if c['only'] != [i for i, ok in enumerate(alive) if ok]:
+                raise ValueError(f"{c['src']}: attacks other images than the {sum(alive)} the row's earlier attacks left robust")
+            if c['ok'] is None: pending.append(f"{c['src']}: {c['held']}"); r['running'] = stage; break
+            configs[c['src']] = c['config']
+            alive = c['ok']   # not attacked here: broken by an earlier attack
             r['stages'].append((stage, alive))
         r['last'] = alive if r['stages'] else None
         if r['last'] is None: continue   # the table and figure hold the rows that have been through the cascade's fourth attack
