@@ -35,7 +35,8 @@ ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the 
 VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS), in the script's order
     'g400': 'variant: the input diffused to t* = 400, guided on t = 200..400, unguided below',
     'g300': 'variant: the input diffused to t* = 300, guided on t = 200..300, unguided below',
-    'g400s10': 'variant: g400 with the guidance step x0.1', 'g400s30': 'variant: g400 with the guidance step x0.3',
+    'g400s10': 'variant: g400 with the guidance step x0.1 (preset `high_noise`)',
+    'g400s30': 'variant: g400 with the guidance step x0.3',
     'g400lf7': 'variant: g400 with the SR term alone, factor 7 (phi = 4)',
     'start300': 'variant: the input diffused to t* = 300, guided on t = 100..300',
     'shift2': 'variant: random circular shift of up to 2 pixels per purification', 'lowfreq': 'variant: SR term only (phi = 4)',
@@ -48,7 +49,7 @@ FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exac
     'paper': ('Mimic `paper`', ('abl-paper', 'mimic-paper')),
     'ref': ('Mimic `reference_code`', ('abl-ref', 'mimic-ref')),
     'half_step': ('Mimic `half_step`', ('abl-scale-x0.5', None)),
-    'g400s10': ('variant g400 x0.1', ('var-g400s10', None)),
+    'g400s10': ('Mimic `high_noise` (g400 x0.1)', ('var-g400s10', None)),
     'diffpure': ('DiffPure t* = 100', ('abl-diffpure', 'diffpure')),
     'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
     'diffpure200': ('DiffPure t* = 200', ('var-diffpure200', None)),
@@ -280,7 +281,7 @@ def plot_final(rows:list[dict]):
         n = len(alive[0]); k = [sum(a) for a in alive]; xs = [i + (j - len(rows) / 2) * .04 for i in range(len(k))]
         ys = [100 * v / n for v in k]; ci = [wilson(v, n) for v in k]
         ax.errorbar(xs, ys, yerr=[[y - 100 * lo for y, (lo, _) in zip(ys, ci)], [100 * hi - y for y, (_, hi) in zip(ys, ci)]],
-                    fmt='s-' if r['row'] in ('diffpure', 'gdmp') else 'o-', capsize=2, ms=4, label=r['row'])
+                    fmt='s-' if r['row'] in ('diffpure', 'gdmp') else 'o-', capsize=2, ms=4, label={'g400s10': 'high_noise'}.get(r['row'], r['row']))
     ax.set_xticks(range(len(stages))); ax.set_xticklabels(stages)
     ax.set(ylabel='robust against every attack so far (%)', ylim=(-2, 75),
            title='the final comparison: each attack added on the images the earlier ones left'); ax.title.set_fontsize(9)
@@ -311,7 +312,7 @@ def final_intro()->list[str]:
             'alone), BPDA (PGD-10, EOT 2) and APGD-10 EOT 2 with exact gradients through the whole sampler, one column each, then by',
             'exact-gradient PGD-10 EOT 4 and then EOT 8, each run (`--robust-in`) only on the images every earlier attack left robust',
             'under every seed ("+ PGD-10 EOT 4": how many of those survive it). `half_step` is `paper` with the guidance step halved;',
-            'g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. Clean accuracy',
+            '`high_noise` (g400 x0.1) starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400 only. Clean accuracy',
             "and the single attacks' columns leave out their Wilson intervals, at most 9 points either side at n = 128. Mimic:",
             'MimicDiffusion.']
 
@@ -353,7 +354,7 @@ def main():
              '(`--robust-in`): transfer (PGD-40 on the classifier alone), BPDA (PGD-10, EOT 2), then with exact gradients through the',
              'whole sampler APGD-10 EOT 2, PGD-10 EOT 4 and PGD-10 EOT 8. The paired difference compares each row with DiffPure on the',
              'same images after the same attacks; `bench/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
-             'guidance step halved; g400 x0.1 starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
+             'guidance step halved; `high_noise` (g400 x0.1) starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
              'only. Mimic: MimicDiffusion.', '', *headline_table(st['final'])]
     (ROOT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']

@@ -76,10 +76,13 @@ PRESETS = {
     'paper': MimicConfig(),
     'reference_code': MimicConfig(split='off', sr_mode='nearest', scale_mode='reference', clamp_output=False),
     'half_step': MimicConfig(scale=3000 / (16 * 32 * 32) / 2),   # the paper's, guidance step halved (results notebook)
+    # the adaptive-attack study's most robust variant (results notebook, g400 x0.1): from the input diffused to t = 400,
+    # guided with a tenth of the paper's step on t = 200..400 only, unguided below
+    'high_noise': MimicConfig(start=400, window=(0.2, 0.4), scale=3000 / (16 * 32 * 32) / 10),
 }
 
 def preset(name:str, **overrides)->MimicConfig:
-    "A named preset ('paper', 'reference_code', 'half_step'), with fields overridden by keyword."
+    "A named preset ('paper', 'reference_code', 'half_step', 'high_noise'), with fields overridden by keyword."
     return replace(PRESETS[check_choice(name, PRESETS, 'preset')], **overrides)
 
 # %% ../nbs/05_mimic.ipynb #801f286f
