@@ -37,7 +37,12 @@ def timed_images(f:Path)->dict:
 def cell(f:Path, tsv:Path)->dict:
     """One cell: `done`, `summary` (of a run on all n images, else None), `status` and `minutes` as table text, `config`. A cascade
     cell (header `harness.only`) is done when it holds every image it selected; minutes that cover fewer images than it attacks say so."""
-    if not f.exists(): return dict(done=False, summary=None, status='not started', minutes='-', config=None)
+    if not f.exists():
+        shards = sorted(f.parent.glob(f'{f.name}.rank*.jsonl'))   # a torchrun run merges its shards into f when it ends
+        if not shards: return dict(done=False, summary=None, status='not started', minutes='-', config=None)
+        held = sum(len(read_results(s)[1]) for s in shards); only = read_results(shards[0])[0]['harness'].get('only')
+        return dict(done=False, summary=None, status=f'{held} of {len(only)} images it attacks (running: {len(shards)} shards)',
+                    minutes='-', config=None)
     m, timed = minutes(tsv).get(f.stem), timed_images(tsv).get(f.stem)
     header, recs, _ = read_results(f)
     n, only = header['config']['n'], header['harness'].get('only')
