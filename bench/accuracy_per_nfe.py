@@ -136,7 +136,8 @@ def main():
     st = study()
     text = '\n'.join(["MimicDiffusion `paper` on the embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image "
                       "(robust: correct under all 3), Wilson 95% intervals; cells made by `bench/accuracy_per_nfe.sh` (K = 25 cells: "
-                      "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU, minutes per cell. The exact-gradient "
+                      "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU (K = 100's exact-gradient cell: two one-thread "
+                      "processes under `torchrun`), wall minutes per cell. The exact-gradient "
                       "attack runs only on the images BPDA left robust (K = 25: on all of them), so its column is the worst case over "
                       "both attacks. Goal: K=25 within 2 points of K=100.", '', weights_note(st['configs'], embedded_digests()), '',
                       *table_lines(st), '', *paired_notes(st)])
