@@ -415,8 +415,9 @@ def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --se
 
 def purifier_settings(args, K:Optional[int]=None)->dict:
     """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
-    surrogate, which so purifies with the same settings as the defense). MimicDiffusion's are checked here, before anything
-    loads: a bad `--set` value, or `--norm L2` without `--set phi=...` (`mimic_config`, 05a), is a `CLIError`."""
+    surrogate, which so purifies with the same settings as the defense). MimicDiffusion's are checked here, before
+    anything loads: a bad `--set` value, or `--norm L2` without `--set phi=...` (`mimic_config`, 05a), is a
+    `CLIError`."""
     overrides = parse_settings(getattr(args, 'set', []))
     defense = getattr(args, 'defense', 'mimic')
     if overrides and defense != 'mimic':

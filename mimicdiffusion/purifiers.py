@@ -28,15 +28,15 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
     check_choice(norm, NORMS, 'norm')
     cfg = named_preset(preset, eps=eps, **({'K': K} if K else {}), **fields)
     if norm == 'L2' and fields.get('phi') is None and cfg.split != 'off':
-        raise ValueError(f"norm='L2', eps={eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an L-inf budget, "
-                         'which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the threshold of '
-                         'L-inf 0.1, 0.0627 for that of 8/255')
+        raise ValueError(f"norm='L2', eps={eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an L-inf "
+                         'budget, which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the '
+                         'threshold of L-inf 0.1, 0.0627 for that of 8/255')
     return cfg
 
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp'
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
-                  **settings, # K, eps, norm, t_star, preset, solver (each purifier uses its own); MimicConfig fields (mimic)
+                  **settings, # K, eps, norm, t_star, preset, solver (each purifier its own); MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
