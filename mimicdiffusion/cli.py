@@ -13,12 +13,11 @@ import mimicdiffusion
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'RECORDED_IF_SET', 'EVAL_ATTACKS',
-           'CASCADE_KEYS', 'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version',
-           'device_summary', 'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data',
-           'train_command', 'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments',
-           'purify_command', 'time_label', 'add_solver_argument', 'parse_settings', 'purifier_settings',
-           'add_evaluate_arguments', 'load_classifier', 'evaluation_setup', 'make_attack', 'cascade_selection',
+__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError', 'Command', 'register', 'one_line',
+           'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
+           'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
+           'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command', 'time_label',
+           'add_solver_argument', 'parse_settings', 'purifier_settings', 'add_evaluate_arguments', 'eval_config',
            'evaluate_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
@@ -391,27 +390,10 @@ def add_solver_argument(p):
 
 def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
                   )->dict:
-    "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
-    from typing import Union, get_args, get_origin, get_type_hints
-    from mimicdiffusion.mimic import MimicConfig
-    hints, out = get_type_hints(MimicConfig), {}
-    for item in items:
-        name, sep, value = item.partition('=')
-        if not sep or name not in hints:
-            raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
-        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
-        typ, optional = hints[name], False
-        if get_origin(typ) is Union:   # Optional[X]: 'none' gives None, anything else an X
-            typ, optional = next(t for t in get_args(typ) if t is not type(None)), True
-        try:
-            if optional and value.lower() == 'none': out[name] = None
-            elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
-            elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
-            elif typ in (int, float): out[name] = typ(value)
-            else: out[name] = value
-        except (KeyError, ValueError):
-            raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None
-    return out
+    "MimicConfig field overrides from `FIELD=VALUE` strings (the library's `api.parse_settings`), errors as `CLIError`."
+    from mimicdiffusion.api import parse_settings as parse
+    try: return parse(items)
+    except ValueError as e: raise CLIError(str(e)) from None
 
 def purifier_settings(args, K:Optional[int]=None)->dict:
     """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
@@ -430,256 +412,97 @@ def purifier_settings(args, K:Optional[int]=None)->dict:
     return dict(out, t_star=args.t_star, solver=args.solver)
 
 
-# %% ../nbs/10_cli.ipynb #d6067a95
-def _generator(x, seed:int):
-    import torch
-    return torch.Generator(device=x.device).manual_seed(seed)
+# %% ../nbs/10_cli.ipynb #0ec66106
+_NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
+_FLAGS = ('bf16', 'channels_last')
+_TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int, 'surrogate_K': int,
+          'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 
-# each --attack: (args, x, seed) -> (its name in `attacks.ATTACKS`, its keyword arguments for the batch x)
-ATTACK_SETTINGS = {
-    'pgd': lambda a, x, seed: ('pgd', dict(steps=a.iters, eot=a.eot, generator=_generator(x, seed))),
-    'apgd': lambda a, x, seed: ('apgd', dict(steps=a.iters, eot=a.eot, seed=seed)),
-    'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
-    'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
-}
-# option -> its default
-RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm', 'robust_in': []}
+def _typed(typ):
+    "An argparse `type`: `typ(s)` with a one-line error; the range is checked by `EvalConfig`."
+    def conv(s):
+        try: return typ(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
+    return conv
 
-EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
+def _dest(group, name:str)->str: return f'{group}.{name}' if group else name
 
 def add_evaluate_arguments(p):
-    "The options of `mimicdiffusion evaluate`."
-    from mimicdiffusion.attacks import GRAD_MODES, NORMS
-    p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
-    p.add_argument(
-        '--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)'
-    )
-    p.add_argument('--defense', default='mimic', help=_defense_help(('none',)))
-    p.add_argument('--preset', default='paper', help=_preset_help()); p.add_argument('--K', type=_number(int, 0, True))
-    p.add_argument('--t-star', type=_number(int, 0), default=100)
-    add_solver_argument(p)
-    p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
-    p.add_argument('--grad', default='bpda', help=', '.join(GRAD_MODES))
-    p.add_argument(
-        '--surrogate-K',
-        type=_number(int, 0, True),
-        default=10,
-        help="grad=surrogate: sampler steps of the shorter purification",
-    )
-    p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='budget in [0,1] pixel units')
-    p.add_argument('--norm', default='Linf', help=', '.join(NORMS))
-    p.add_argument('--iters', type=_number(int, 0, True), default=10)
-    p.add_argument('--eot', type=_number(int, 0, True), default=1)
-    # `--n-images` first: under torchrun, `--n` alone would be taken as an abbreviation of torchrun's own options
-    p.add_argument('--n-images', '--n', dest='n', type=_number(int, 0, True), default=256, help='images to evaluate')
-    p.add_argument('--batch-size', type=_number(int, 0, True), default=16)
-    p.add_argument(
-        '--seeds', type=int, nargs='+', default=[0], help='purification seeds (several: worst case and majority vote)'
-    )
+    "The options of `mimicdiffusion evaluate`: one per `EvalConfig` setting (`api.OPTIONS`), then where and how to run."
+    from mimicdiffusion.api import OPTIONS
+    for group, name, opt, help in OPTIONS:
+        names = [opt, '--n'] if opt == '--n-images' else [opt]   # `--n-images` first: under torchrun `--n` alone is ambiguous
+        if name in _FLAGS: p.add_argument(*names, dest=_dest(group, name), action='store_true', default=None, help=help)
+        else:
+            p.add_argument(*names, dest=_dest(group, name), type=_typed(_TYPES[name]) if name in _TYPES else None,
+                           nargs='+' if name in _NARGS else None, default=None, help=help,
+                           metavar='FILE' if name == 'robust_in' else 'FIELD=VALUE' if name == 'settings' else None)
+    p.add_argument('--classifier-arch', help='with --classifier PATH: the architecture (the same as --classifier ARCH:PATH)')
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
-    p.add_argument(
-        '--robust-in',
-        nargs='+',
-        default=[],
-        metavar='FILE',
-        help='a cascade, as AutoAttack runs its attacks: attack only the images that every FILE (a finished run of '
-        'this defense, budget, seeds and weights under another attack) records as robust; the summary\'s "cascade" '
-        'counts the others as broken',
-    )
-    p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet')
-    p.add_argument('--format', default='auto')
-    p.add_argument('--classifier', help='classifier state dict for cifar/imagenet')
-    p.add_argument('--classifier-arch', default=None)
-    p.add_argument(
-        '--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu'
-    )
-    p.add_argument('--threads', type=_number(int, 0), default=0)
-    p.add_argument(
-        '--set',
-        nargs='+',
-        metavar='FIELD=VALUE',
-        default=[],
-        help='MimicDiffusion settings over the preset, e.g. energy=l2 window=0.3,0.79 phi=none (fields of MimicConfig)',
-    )
-    add_speed_arguments(p)
-    p.add_argument('--quiet', action='store_true')
+    p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
+    p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
 
-def load_classifier(arch:str, path:str, n_classes:int):
-    "A classifier of images in [0,1]: torchvision resnet50 (ImageNet normalisation inside) or RobustBench WRN-28-10."
-    import torch
-    from torch import nn
-    if arch == 'resnet50':
-        import torchvision
-        net = torchvision.models.resnet50(num_classes=n_classes)
-        norm = torchvision.transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    elif arch == 'wrn-28-10':
-        try: from robustbench.model_zoo.architectures.wide_resnet import WideResNet
-        except ImportError:
-            raise CLIError('--classifier-arch wrn-28-10 needs RobustBench: pip install robustbench') from None
-        net, norm = WideResNet(depth=28, widen_factor=10, num_classes=n_classes), nn.Identity()
-    else: raise CLIError(f"--classifier-arch {arch!r}: expected resnet50 or wrn-28-10")
-    from mimicdiffusion.checks import load_user_file, user_file
-    sd = load_user_file(path, 'classifier state dict')
-    sd = sd['state_dict'] if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict) else sd
-    if not (isinstance(sd, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
-        raise CLIError(f'--classifier {path}: expected a state dict (names -> tensors), found {type(sd).__name__}')
-    sd = {k.removeprefix('module.'): v for k, v in sd.items()}
-    with user_file(path, f'{arch} state dict'): missing, unexpected = net.load_state_dict(sd, strict=False)
-    if missing or unexpected:
-        raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
-    return nn.Sequential(norm, net).eval()
+# %% ../nbs/10_cli.ipynb #96d66e51
+def _option_error(e:Exception)->CLIError:
+    "An `EvalConfig` error as the command line's: 'attack.eps 8: ...' -> '--eps 8: ...'."
+    from mimicdiffusion.api import OPTIONS
+    msg = str(e)
+    for group, name, opt, _ in OPTIONS:
+        key = _dest(group, name) if group else 'robust_in'
+        if msg.startswith(key) and msg[len(key):len(key) + 1] in (' ', ':'):
+            msg = opt + msg[len(key):]
+            if name == 'settings': msg += ' (on the command line: --set FIELD=VALUE)'
+            break
+    return CLIError(msg)
 
-def evaluation_setup(args, device):
-    "(classifier, purifier or None, data set, classifier_transform, weights digests) for the evaluate command."
-    import torch.nn.functional as F
-    from mimicdiffusion.evaluation import weights_digest, embedded_digests
-    if args.dataset == 'fmnist':
-        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored
-            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; '
-                           'fmnist uses the embedded models')
-        from mimicdiffusion.embedded import load_embedded
-        from mimicdiffusion.data import fashion_mnist
-        emb = load_embedded(device)
-        try: data = fashion_mnist('test', args.data_root, download=False)
-        except FileNotFoundError:
-            if args.data_root is not None:
-                raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
-            data = emb.data          # the 1,000 shipped test images
-        clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
-        weights = embedded_digests()
-    elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):
-        from mimicdiffusion.data import cifar, imagenet
-        from mimicdiffusion.checkpoints import load_checkpoint
-        if not (args.data_root and args.checkpoint and args.classifier):
-            raise CLIError(f'--dataset {args.dataset} needs --data-root, --checkpoint and --classifier')
-        n_classes = {'cifar10': 10, 'cifar100': 100, 'imagenet': 1000}[args.dataset]
-        data = imagenet(args.data_root) if args.dataset == 'imagenet' else cifar(args.data_root, n_classes)
-        clf = load_classifier(
-            args.classifier_arch or ('resnet50' if args.dataset == 'imagenet' else 'wrn-28-10'),
-            args.classifier,
-            n_classes,
-        ).to(device)
-        den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
-        den, sched = den.to(device), sched.to(device)
-        weights = {
-            'checkpoint': (
-                weights_digest(args.checkpoint) if Path(args.checkpoint).exists() else args.checkpoint
-            ),  # a hub id
-            'classifier': weights_digest(args.classifier),
-        }
-        transform = (
-            (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False))
-            if args.dataset == 'imagenet'
-            else None
-        )
-    else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
-    from mimicdiffusion.purifiers import make_purifier
-    den = apply_speed(den, args)
-    settings = purifier_settings(args)   # checks --set (and phi under L2) for --defense none too
-    if args.defense == 'none': return clf, None, data, transform, weights
-    pur = make_purifier(args.defense, den, sched, **settings)
-    return clf, pur, data, transform, weights
+def _classifier_spec(args)->Optional[str]:
+    "--classifier as a spec: ARCH:PATH from --classifier-arch, or a bare path read with the data set's default architecture."
+    spec, arch = getattr(args, 'model.classifier'), args.classifier_arch
+    if arch is not None:
+        if spec is None: raise CLIError('--classifier-arch needs --classifier PATH')
+        return f'{arch}:{spec}'
+    if spec is None: return None
+    from mimicdiffusion.classifiers import parse_spec
+    try: parse_spec(spec); return spec
+    except ValueError:
+        if not Path(spec).exists() and not spec.endswith(('.pt', '.pth', '.ckpt', '.bin', '.safetensors')): raise
+    dataset = getattr(args, 'data.dataset')
+    return f"{'resnet50' if dataset == 'imagenet' else 'wrn-28-10'}:{spec}"   # a state dict file, as before specs
 
-def make_attack(args, clf, pur, transform):
-    "attack(x, y, seed) -> x_adv for the harness, or None."
-    check_choice(args.attack, EVAL_ATTACKS, '--attack')
-    from mimicdiffusion.attacks import DefendedModel, Classify, get_attack, GRAD_MODES, NORMS
-    check_choice(args.grad, GRAD_MODES, '--grad')
-    check_choice(args.norm, NORMS, '--norm')
-    if args.attack == 'none': return None   # after the checks: no bogus --grad or --norm passes with --attack none
-    if pur is None: model = Classify(clf, transform)
-    else:
-        sur = None
-        if args.grad == 'surrogate':
-            from mimicdiffusion.purifiers import make_purifier
-            sur = make_purifier(args.defense, pur.denoiser, pur.sched, **purifier_settings(args, K=args.surrogate_K))
-        model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
-    def attack(x, y, seed):
-        name, settings = ATTACK_SETTINGS[args.attack](args, x, seed)
-        return get_attack(name)(model, x, y, args.eps, args.norm, **settings).x_adv
-    return attack
-
-CASCADE_KEYS = (  # the config keys every file of a cascade shares
-    'dataset', 'data_root', 'defense', 'K', 't_star', 'solver', 'eps', 'norm', 'seeds', 'checkpoint', 'format',
-    'classifier', 'classifier_arch', 'bf16', 'channels_last', 'mimic_config', 'weights')
-
-def cascade_selection(files:list, # results files named by --robust-in
-                      n:int, # images 0..n-1
-                      config:dict, # this run's config (as its header will hold it)
-                     )->list[int]:
-    "The images of 0..n-1 that every file records as robust; each shares this run's defense, budget, seeds, weights."
-    from mimicdiffusion.evaluation import config_diff, read_results, robust_indices
-    shared = lambda c: {k: c.get(k, RECORDED_IF_SET.get(k)) for k in CASCADE_KEYS}
-    keep = set(range(n))
-    for f in files:
-        head = read_results(f)[0]
-        if head is None: raise CLIError(f'--robust-in {f}: holds no results header')
-        diff = config_diff(shared(head['config']), shared(config))
-        if diff:
-            raise CLIError(
-                f'--robust-in {f}: a run of another defense, budget, seeds or weights (file != now): '
-                + '; '.join(diff))
-        keep &= set(robust_indices(f, n))
-    return sorted(keep)
+def eval_config(args)->'EvalConfig':
+    "The `EvalConfig` of the parsed `evaluate` options: every setting checked before anything is loaded or written."
+    from mimicdiffusion.api import OPTIONS, GROUPS, EvalConfig
+    groups, robust_in = {g: {} for g in GROUPS}, ()
+    try:
+        for group, name, _, _ in OPTIONS:
+            v = getattr(args, _dest(group, name))
+            if v is None: continue
+            if group is None: robust_in = tuple(v)
+            elif name == 'settings': groups[group][name] = parse_settings(v)
+            else: groups[group][name] = tuple(v) if name in _NARGS else v
+        spec = _classifier_spec(args)
+        if spec is not None: groups['model']['classifier'] = spec
+        return EvalConfig(**{g: GROUPS[g](**kw) for g, kw in groups.items()}, robust_in=robust_in)
+    except ValueError as e: raise _option_error(e) from None
 
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.',
           add_evaluate_arguments)
 def evaluate_command(args):
-    "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
+    "`mimicdiffusion evaluate`: the options as an `EvalConfig`, run by `run_evaluation` (07c); prints the summary."
     import torch
-    from mimicdiffusion.evaluation import (evaluate_distributed, init_distributed, make_predict, get_batch,
-                                           robust_indices)
-    from mimicdiffusion.stats import summarize, wilson
-    from mimicdiffusion.attacks import Classify
-    from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
-    if args.threads: torch.set_num_threads(args.threads)
-    args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
-    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
-    check_budget(args.eps, args.norm, what='--eps')
-    if args.robust_in and args.attack == 'none':
-        raise CLIError('--robust-in selects images for an attack; --attack none runs none')
-    for f in args.robust_in:
+    from mimicdiffusion.api import run_evaluation
+    from mimicdiffusion.checks import check_device
+    from mimicdiffusion.evaluation import init_distributed
+    cfg = eval_config(args)
+    for f in cfg.robust_in:
         if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
-    if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
-    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # another run on --out: refused at once
-    dist = init_distributed()
-    device = check_device(args.device) if args.device else dist.device
-    clf, pur, data, transform, weights = evaluation_setup(args, device)
-    if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
-    check_budget(args.eps, args.norm, get_batch(data, [0])[0].shape, '--eps')   # the L2 bound needs the image size
-    attack = make_attack(args, clf, pur, transform)
-    classify = Classify(clf, transform)
-    # options added after results files existed are recorded only when not at their default, so those files still resume
-    config = {
-        k: str(v) if isinstance(v, Path) else v
-        for k, v in vars(args).items()
-        if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command') and RECORDED_IF_SET.get(k, object()) != v
-    }
-    if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
-    config['weights'] = (
-        weights  # so a results file is never resumed, or tabulated, with other weights than it began with
-    )
-    only = cascade_selection(args.robust_in, args.n, config) if args.robust_in else None
-    recs = evaluate_distributed(
-        make_predict(classify, pur),
-        attack,
-        data,
-        args.n,
-        args.batch_size,
-        args.seeds,
-        args.out,
-        config,
-        progress=not args.quiet,
-        device=device,
-        only=only,
-    )
-    if dist.rank != 0: return
-    s = summarize(recs) if recs else {'n': 0}
-    if only is not None:   # the per-image worst case over the cascade: the images not attacked here were broken before
-        k = len(robust_indices(args.out, args.n))
-        s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n,
-                            robust_worst_ci=list(wilson(k, args.n)))
-    print(json.dumps(s, indent=1))
+    if args.threads: torch.set_num_threads(args.threads)
+    device = check_device(args.device) if args.device else None
+    try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device)
+    except ValueError as e: raise _option_error(e) from None   # a setting found wrong once the data is known
+    if init_distributed().rank == 0: print(json.dumps(summary, indent=1))
 
 # %% ../nbs/10_cli.ipynb #6d228c6a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
