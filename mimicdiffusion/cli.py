@@ -333,6 +333,12 @@ def add_purify_arguments(p):
     p.add_argument('--t-star', type=_number(int, 0), default=100, help='DiffPure/GDMP diffusion depth')
     add_solver_argument(p)
     p.add_argument(
+        '--published',
+        action='store_true',
+        help="DiffPure as its code runs it (with --solver sde): its float32 time grid, its time labels per network type, "
+        "its discrete diffusion to t*, no output clamp (.pt/.npy outputs keep values outside [0,1])",
+    )
+    p.add_argument(
         '--checkpoint',
         help=(
             'a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded'
@@ -380,8 +386,9 @@ def purify_command(args):
     print(f'purified {len(written)} file(s) into {args.out}')
 
 def time_label(args)->str:
-    "The time labels of a continuous-time checkpoint: the reference code's plain index for `--preset reference_code`."
-    return 'index' if getattr(args, 'defense', 'mimic') == 'mimic' and args.preset == 'reference_code' else 'matched'
+    "The time labels of a continuous-time checkpoint for the purifier the options ask for (`purifiers.time_label_for`)."
+    from mimicdiffusion.purifiers import time_label_for
+    return time_label_for(getattr(args, 'defense', 'mimic'), args.preset, getattr(args, 'solver', 'ddpm'))
 
 def add_solver_argument(p):
     "`--solver`: DiffPure's and GDMP's sampler, from `diffusion.SOLVERS`."
@@ -427,7 +434,9 @@ def purifier_settings(args, K:Optional[int]=None)->dict:
         from mimicdiffusion.purifiers import mimic_config
         try: mimic_config(**out)
         except ValueError as e: raise CLIError(f'{e} (on the command line: --set FIELD=VALUE)') from None
-    return dict(out, t_star=args.t_star, solver=args.solver)
+    out = dict(out, t_star=args.t_star, solver=args.solver)
+    if getattr(args, 'published', False): out['published'] = True   # purify's --published (DiffPure as its code runs)
+    return out
 
 
 # %% ../nbs/10_cli.ipynb #d6067a95

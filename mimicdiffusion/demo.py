@@ -165,7 +165,8 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
             for i in range(0, len(x), batch_size):
                 with torch.no_grad(): ys.append(purifier(x[i:i + batch_size], generator=g))
                 bar.update(len(ys[-1]))
-            y, ext, dst = torch.cat(ys).clamp(0, 1), p.suffix.lower(), tmp/name
+            y, ext, dst = torch.cat(ys), p.suffix.lower(), tmp/name   # unclamped only where the purifier is
+            if ext in IMAGE_EXTS: y = y.clamp(0, 1)
             if ext in IMAGE_EXTS: write_image(dst, y[0], image_bits(p))   # a 16-bit image stays 16-bit
             elif ext == '.pt': torch.save(y, dst)
             else: np.save(dst, y.numpy())

@@ -443,7 +443,7 @@ def diffpure_abar(N:int=1000, beta_min:float=0.1, beta_max:float=20.)->Tensor:
 
 # %% ../nbs/01_diffusion.ipynb #21cd412e
 class _PublishedStep:
-    "Step k of DiffPure's run on `diffpure_grid`'s u_k: the drift, noise and labels as its `RevVPSDE` computes them (float32)."
+    "Step k of DiffPure's run on `diffpure_grid`'s u_k: drift, noise and labels as its `RevVPSDE` has them (float32)."
     def __init__(self, denoiser, u:Tensor, labels:str, N:int, beta_min:float, beta_max:float, guidance, generator, x):
         self.denoiser, self.guidance, self.generator, self.info = denoiser, guidance, generator, None
         self.labels, self.N, self.b0, self.b1 = labels, N, beta_min, beta_max
@@ -546,11 +546,12 @@ class DiffPure(Purifier):
         "Switch to DiffPure's conventions (`published=True`); an error for what DiffPure's code cannot run."
         if self.solver != 'sde':
             raise ValueError(f"published=True is DiffPure's SDE run: needs solver='sde', got {self.solver!r}")
-        self.labels = check_choice(labels or getattr(self.denoiser, 'time_labels', 'discrete'), PUBLISHED_LABELS, 'labels')
+        labels = labels or getattr(self.denoiser, 'time_labels', 'discrete')
+        self.labels = check_choice(labels, PUBLISHED_LABELS, 'labels')
         self.grid, self.beta_range = diffpure_grid(self.t_star, self.sched.T), (beta_min, beta_max)
         if K is not None and K != len(self.grid) - 1:
-            raise ValueError(f"published=True: DiffPure's grid fixes K = {len(self.grid) - 1} for t_star={self.t_star}, "
-                             f"got K={K}")
+            raise ValueError(f"published=True: DiffPure's grid fixes K = {len(self.grid) - 1} for "
+                             f"t_star={self.t_star}, got K={K}")
         self.clamp_output = False   # DiffPure gives the classifier (x + 1) / 2 as it is
     @property
     def K(self)->int:
