@@ -335,8 +335,8 @@ def add_purify_arguments(p):
     p.add_argument(
         '--published',
         action='store_true',
-        help="DiffPure as its code runs it (with --solver sde): its float32 time grid, its time labels per network type, "
-        "its discrete diffusion to t*, no output clamp (.pt/.npy outputs keep values outside [0,1])",
+        help="DiffPure as its code runs it (with --solver sde): its float32 time grid, its time labels per network "
+        "type, its discrete diffusion to t*, no output clamp (.pt/.npy outputs keep values outside [0,1])",
     )
     p.add_argument(
         '--checkpoint',

@@ -65,6 +65,6 @@ def time_label_for(defense:str, # a key of `PURIFIERS`, or 'none' (no purifier)
                    preset:str='paper', # MimicDiffusion's preset
                    solver:str='ddpm', # DiffPure/GDMP's solver, one of `SOLVERS` (`published=True` runs 'sde')
                   )->str:
-    "The `time_label` to load a score_sde checkpoint with for this purifier: 'index' for 'sde'/'ode' and `reference_code`."
+    "The `time_label` to load a score_sde checkpoint with for this purifier: 'index' for 'sde'/'ode', `reference_code`."
     if check_choice(solver, SOLVERS, 'solver') in ('sde', 'ode'): return 'index'   # they call the network at 999 t
     return 'index' if defense == 'mimic' and preset == 'reference_code' else 'matched'
