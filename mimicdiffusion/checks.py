@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_checks.ipynb #905ac958
 from __future__ import annotations
-import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, tempfile, threading, warnings
+import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, stat, tempfile, threading, warnings
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 import numpy as np
@@ -15,7 +15,8 @@ from .core import check_choice
 # %% auto #0
 __all__ = ['NORMS', 'check_budget', 'check_device', 'check_seeds', 'check_writable_dir', 'check_outputs', 'numpy_scalar_globals',
            'load_user_file', 'user_file', 'check_input_path', 'image_bits', 'read_image', 'write_image', 'check_batch',
-           'exclusive_lock', 'check_unlocked', 'locks_file', 'sigterm_exits', 'clean_stale', 'temp_sibling']
+           'check_regular_file', 'exclusive_lock', 'check_unlocked', 'locks_file', 'sigterm_exits', 'clean_stale',
+           'temp_sibling']
 
 # %% ../nbs/11_checks.ipynb #2ed0eb37
 NORMS = ('Linf', 'L2')
@@ -307,13 +308,27 @@ def check_batch(x, # what a .pt/.npy file held
 # %% ../nbs/11_checks.ipynb #e2ccce74
 def _lock_path(path:Path)->Path: return path.with_name(f'.{path.name}.lock')
 
+def check_regular_file(path:str|Path, # a file a run will write (and replace as a whole)
+                       what:str='results file', # for the message
+                      )->Path:
+    "`path`, unless it exists as something else than a regular file (a link, FIFO, device, folder): a `ValueError`."
+    p = Path(path)
+    if p.is_symlink():   # /dev/stdout, or a link to a device: reading may block, and a replace would drop the link
+        raise ValueError(f"{p}: a symbolic link (to {os.readlink(p)}); expected a regular {what}: name the file itself")
+    if p.exists() and not p.is_file():
+        mode = p.stat().st_mode
+        kind = ('a folder' if p.is_dir() else 'a FIFO (named pipe)' if stat.S_ISFIFO(mode) else
+                'a device' if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else 'a special file')
+        raise ValueError(f"{p}: {kind}, not a regular file; expected a {what}")
+    return p
+
 @contextlib.contextmanager
 def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock is the hidden sibling .NAME.lock
                    what:str='results file', # for the message
                   ):
     "Hold an exclusive `fcntl.flock` on `path`'s lock file while the block runs; else a `ValueError` naming the holder."
     import fcntl
-    path = Path(path); lock = _lock_path(path)
+    path = check_regular_file(path, what); lock = _lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -328,6 +343,7 @@ def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock
 
 def check_unlocked(path:str|Path, what:str='results file'):
     "Raise as `exclusive_lock` would when another process holds `path`'s lock now (an early check: it creates nothing)."
+    check_regular_file(path, what)
     if _lock_path(Path(path)).exists():
         with exclusive_lock(path, what): pass
 
