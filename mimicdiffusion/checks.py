@@ -232,7 +232,15 @@ def read_image(path:str|Path, # an image file PIL reads
         raise ValueError(f"{path}: a {channels}-channel model reads .pt/.npy batches, not image files")
     try:
         with Image.open(path) as im:
+            if getattr(im, 'n_frames', 1) > 1:   # reading would silently take the first frame
+                raise ValueError(f"{path}: an animated image ({im.n_frames} frames); save the frame to purify as "
+                                 "its own file")
             im.load(); mode = im.mode
+            if 'A' in im.getbands() or 'transparency' in im.info:
+                alpha = np.asarray(im.convert('RGBA'))[..., 3]
+                if (alpha < 255).any():
+                    warnings.warn(f"{path}: an image with transparency ({(alpha < 255).mean():.0%} of its pixels), "
+                                  "its alpha dropped: transparent pixels take their stored colour")
             if mode in _HIGH_DEPTH:
                 a = np.asarray(im).astype(np.float64)
                 if mode != 'F': a = a / 65535
@@ -273,10 +281,13 @@ def check_batch(x, # what a .pt/.npy file held
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in 'biuf':
             raise ValueError(f"{path}: a NumPy array of dtype {x.dtype}; expected numbers in [0,1]")
+        if not x.dtype.isnative: x = x.astype(x.dtype.newbyteorder('='))   # big-endian .npy: torch reads native only
         x = torch.from_numpy(np.ascontiguousarray(x))
     if not isinstance(x, Tensor):
         hint = ' (save the tensor itself: torch.save(x, path))' if isinstance(x, (dict, list, tuple)) else ''
         raise ValueError(f"{path}: expected a tensor (B,C,H,W), found {type(x).__name__}{hint}")
+    if x.device.type == 'meta':
+        raise ValueError(f"{path}: a tensor on the meta device (a shape without values); save the tensor with its data")
     shape = tuple(x.shape)
     if x.ndim == 3 and shape[0] == channels: x = x[None]                     # one image (C,H,W)
     elif x.ndim == 3:
