@@ -66,8 +66,8 @@ def build_parser()->argparse.ArgumentParser:
 def main(argv:Optional[list]=None, # the arguments after the program name; None: `sys.argv[1:]`
         )->int:
     "Run the command line: returns 0, or exits with 2 after a one-line `mimicdiffusion: error: ...` on stderr."
-    parser = build_parser()
-    try:
+    try:   # building the parser imports torch (the defenses' names): Ctrl-C there is caught too
+        parser = build_parser()
         with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
             warnings.showwarning = lambda m, *a, **k: print(f'mimicdiffusion: warning: {one_line(m)}', file=sys.stderr)
             args = parser.parse_args(argv)
