@@ -16,9 +16,9 @@ from .checks import check_budget, check_seeds, check_device, check_unlocked, che
 # %% auto #0
 __all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'OPTIONS', 'parse_settings', 'format_settings', 'DataConfig',
            'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config', 'load_data',
-           'evaluated_indices', 'data_digest', 'module_digest', 'describe_object', 'time_label_for',
-           'classifier_transform', 'load_models', 'purifier_settings', 'build_purifier', 'attack_settings',
-           'make_attack', 'cascade_selection', 'Evaluation', 'build_evaluation', 'run_evaluation']
+           'evaluated_indices', 'data_digest', 'module_digest', 'describe_object', 'time_label', 'classifier_transform',
+           'load_models', 'purifier_settings', 'build_purifier', 'attack_settings', 'make_attack', 'cascade_selection',
+           'Evaluation', 'build_evaluation', 'run_evaluation']
 
 # %% ../nbs/07c_api.ipynb #e8f710f6
 def parse_settings(items:Sequence[str], # 'FIELD=VALUE' strings, as typed after --set
@@ -123,6 +123,7 @@ class DefenseConfig:
     t_star:Optional[int]=None # DiffPure/GDMP: diffusion depth, a timestep (default 100)
     solver:Optional[str]=None # DiffPure/GDMP: 'ddpm', 'sde' or 'ode' (default 'ddpm')
     settings:dict=field(default_factory=dict) # MimicConfig fields over the preset, or a registered purifier's keywords
+    published:Optional[bool]=None # DiffPure with solver 'sde': its published grid, labels and no clamp (01; default False)
     def __post_init__(self):
         from mimicdiffusion.purifiers import PURIFIERS, BUILTIN_PURIFIERS
         from mimicdiffusion.mimic import PRESETS
@@ -136,6 +137,8 @@ class DefenseConfig:
             _default(self, 't_star', 100); _default(self, 'solver', 'ddpm'); check_choice(self.solver, SOLVERS, 'defense.solver')
         else:
             for k, d in (('t_star', 100), ('solver', 'ddpm')): _not_applicable(self, 'defense', k, d, f"{k} is DiffPure's and GDMP's, not {self.name}'s")
+        if self.name == 'diffpure' and self.solver == 'sde': _default(self, 'published', False)
+        else: _not_applicable(self, 'defense', 'published', False, "published=True is DiffPure's own run with solver 'sde'")
         if self.name in ('none', 'custom'): _not_applicable(self, 'defense', 'K', None, f"{self.name} has no sampler steps")
         _positive_int(self, 'defense', 'K'); _positive_int(self, 'defense', 't_star', 0)
         if self.settings and (self.name == 'none' or self.name in BUILTIN_PURIFIERS and not guided):
@@ -302,6 +305,7 @@ OPTIONS = [  # (group, field, option, help); group None: a field of EvalConfig i
     ('defense', 'K', '--K', "sampler steps (default: the preset's; DiffPure/GDMP: t*+1)"),
     ('defense', 't_star', '--t-star', 'DiffPure/GDMP diffusion depth, a timestep (default 100)'),
     ('defense', 'solver', '--solver', "DiffPure/GDMP sampler: ddpm, sde or ode (default ddpm)"),
+    ('defense', 'published', '--published', "DiffPure with --solver sde as its code runs: its time grid, labels, no clamp"),
     ('defense', 'settings', '--set', 'MimicDiffusion settings over the preset (MimicConfig fields), e.g. energy=l2 window=0.3,0.79'),
     ('attack', 'name', '--attack', 'none, pgd, apgd, autoattack or autoattack-rand (default pgd)'),
     ('attack', 'grad', '--grad', 'exact, bpda, surrogate, transfer or adjoint (default bpda)'),
@@ -396,10 +400,11 @@ def describe_object(obj)->dict:
     return out
 
 # %% ../nbs/07c_api.ipynb #063f67b4
-def time_label_for(cfg:EvalConfig)->str:
-    "The time labels of a continuous-time checkpoint: `cfg.model.time_label`, else the library's choice for the defense."
+def time_label(cfg:EvalConfig)->str:
+    "The time labels of a continuous-time checkpoint: `cfg.model.time_label`, else `purifiers.time_label_for` the defense."
+    from mimicdiffusion.purifiers import time_label_for
     if cfg.model.time_label is not None: return cfg.model.time_label
-    return 'index' if cfg.defense.name == 'mimic' and cfg.defense.preset == 'reference_code' else 'matched'
+    return time_label_for(cfg.defense.name, cfg.defense.preset or 'paper', cfg.defense.solver or 'ddpm')
 
 def classifier_transform(dataset:str)->Optional[Callable]:
     "What sits between purifier and classifier: ImageNet's 256 -> 224 resize; None for the others."
@@ -441,7 +446,7 @@ def load_models(cfg:EvalConfig, device, classifier:Optional[nn.Module]=None)->tu
             from mimicdiffusion.checkpoints import load_checkpoint
             from mimicdiffusion.checks import user_file
             with user_file(m.checkpoint, 'diffusion checkpoint'):
-                den, sched = load_checkpoint(m.checkpoint, format=m.format, time_label=time_label_for(cfg))
+                den, sched = load_checkpoint(m.checkpoint, format=m.format, time_label=time_label(cfg))
             den, sched = den.to(device), sched.to(device)
         if m.bf16 or m.channels_last:
             if not hasattr(den, 'speed'): raise ValueError(f"model.bf16/channels_last: the denoiser {type(den).__name__} has no speed options")
@@ -459,6 +464,7 @@ def purifier_settings(cfg:EvalConfig, K:Optional[int]=None)->dict:
     out = dict(K=K or d.K, eps=a.eps, norm=a.norm, **d.settings)
     if d.name == 'mimic': out['preset'] = d.preset
     if d.name in ('diffpure', 'gdmp'): out.update(t_star=d.t_star, solver=d.solver)
+    if d.published: out['published'] = True
     return out
 
 def build_purifier(cfg:EvalConfig, denoiser, sched, K:Optional[int]=None):

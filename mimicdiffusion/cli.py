@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #365f938b
 from __future__ import annotations
-import argparse, inspect, json, platform, sys, warnings
+import argparse, inspect, json, math, platform, sys, warnings
 from dataclasses import fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -65,8 +65,8 @@ def build_parser()->argparse.ArgumentParser:
 def main(argv:Optional[list]=None, # the arguments after the program name; None: `sys.argv[1:]`
         )->int:
     "Run the command line: returns 0, or exits with 2 after a one-line `mimicdiffusion: error: ...` on stderr."
-    parser = build_parser()
-    try:
+    try:   # building the parser imports torch (the defenses' names): Ctrl-C there is caught too
+        parser = build_parser()
         with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
             warnings.showwarning = lambda m, *a, **k: print(f'mimicdiffusion: warning: {one_line(m)}', file=sys.stderr)
             args = parser.parse_args(argv)
@@ -130,15 +130,17 @@ def info(args=None):
     for line in assets_listing(): print(f'  {line}')
 
 # %% ../nbs/10_cli.ipynb #8a708f2f
-def _number(typ, low, strict:bool=False):
-    "An argparse `type`: `typ(s)`, checked to be > `low` (`strict`) or >= `low`."
+def _number(typ, low, strict:bool=False, below:Optional[float]=None, finite:bool=False):
+    "An argparse `type`: `typ(s)`, checked to be > `low` (`strict`) or >= `low`, < `below` when given, finite if asked."
     def conv(s):
         try: v = typ(s)
         except ValueError:
             article = 'an' if typ is int else 'a'
             raise argparse.ArgumentTypeError(f'expected {article} {typ.__name__}, got {s!r}') from None
+        if (finite or below is not None) and not math.isfinite(v): raise argparse.ArgumentTypeError(f'expected a finite number, got {s}')
         if v < low or (strict and v == low):
             raise argparse.ArgumentTypeError(f'must be {">" if strict else ">="} {low}, got {s}')
+        if below is not None and v >= below: raise argparse.ArgumentTypeError(f'must be < {below}, got {s}')
         return v
     return conv
 
@@ -160,11 +162,11 @@ def add_train_arguments(p:argparse.ArgumentParser):
         '--steps', type=_number(int, 0, True), help="optimizer steps of the whole run (default: the function's)"
     )
     p.add_argument('--batch-size', type=_number(int, 0, True), help='images per step')
-    p.add_argument('--lr', type=_number(float, 0, True), help='peak learning rate (linear warmup, then cosine decay)')
+    p.add_argument('--lr', type=_number(float, 0, True, finite=True), help='peak learning rate (linear warmup, then cosine decay)')
     p.add_argument('--warmup', type=_number(int, 0), help='steps of linear learning-rate warmup')
-    p.add_argument('--weight-decay', type=_number(float, 0), help='AdamW weight decay')
+    p.add_argument('--weight-decay', type=_number(float, 0, finite=True), help='AdamW weight decay')
     p.add_argument(
-        '--ema', type=_number(float, 0), help='decay of the exponential moving average of the weights (below 1)'
+        '--ema', type=_number(float, 0, below=1), help='decay of the exponential moving average of the weights (below 1)'
     )
     p.add_argument('--seed', type=_number(int, 0), help='seed of the initialization, the batches and the noise')
     p.add_argument('--threads', type=_number(int, 0), help='torch CPU threads; 0: torch default')
@@ -181,6 +183,14 @@ def add_train_arguments(p:argparse.ArgumentParser):
     p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/10_cli.ipynb #30692ec6
+def _saved_config(path:Path)->dict:
+    "The settings a run folder saved (none if it has no config.json); a file that is not a JSON object names itself."
+    if not path.exists(): return {}
+    try: saved = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise CLIError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(saved, dict): raise CLIError(f'{path}: expected a JSON object of settings, found {type(saved).__name__}')
+    return saved
+
 def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
                default, # the training function's default `TrainConfig`
                args:argparse.Namespace, # parsed options of `add_train_arguments`
@@ -191,13 +201,15 @@ def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
     base = default
     if args.resume:
         if not ck.exists(): raise CLIError(f'--resume: no checkpoint in {out}')
-        saved = json.loads((out/'config.json').read_text()) if (out/'config.json').exists() else {}
+        saved = _saved_config(out/'config.json')
         if saved.get('kind', kind) != kind:
             raise CLIError(f"--resume: {out} holds a {saved['kind']} run, not a {kind} run")
         base = replace(default, **{f.name: saved[f.name] for f in fields(default) if f.name in saved})
     elif ck.exists():
         raise CLIError(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
     cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None}, device=args.device)
+    from mimicdiffusion.embedded import check_train_config
+    check_train_config(cfg, f'{out/"config.json"} (with the options given)' if args.resume else 'the options')
     from mimicdiffusion.checks import check_device
     check_device(args.device)
     if args.stop_at is not None and args.stop_at > cfg.steps:
@@ -332,6 +344,12 @@ def add_purify_arguments(p):
     p.add_argument('--t-star', type=_number(int, 0), default=100, help='DiffPure/GDMP diffusion depth')
     add_solver_argument(p)
     p.add_argument(
+        '--published',
+        action='store_true',
+        help="DiffPure as its code runs it (with --solver sde): its float32 time grid, its time labels per network "
+        "type, its discrete diffusion to t*, no output clamp (.pt/.npy outputs keep values outside [0,1])",
+    )
+    p.add_argument(
         '--checkpoint',
         help=(
             'a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded'
@@ -379,8 +397,9 @@ def purify_command(args):
     print(f'purified {len(written)} file(s) into {args.out}')
 
 def time_label(args)->str:
-    "The time labels of a continuous-time checkpoint: the reference code's plain index for `--preset reference_code`."
-    return 'index' if getattr(args, 'defense', 'mimic') == 'mimic' and args.preset == 'reference_code' else 'matched'
+    "The time labels of a continuous-time checkpoint for the purifier the options ask for (`purifiers.time_label_for`)."
+    from mimicdiffusion.purifiers import time_label_for
+    return time_label_for(getattr(args, 'defense', 'mimic'), args.preset, getattr(args, 'solver', 'ddpm'))
 
 def add_solver_argument(p):
     "`--solver`: DiffPure's and GDMP's sampler, from `diffusion.SOLVERS`."
@@ -409,12 +428,14 @@ def purifier_settings(args, K:Optional[int]=None)->dict:
         from mimicdiffusion.purifiers import mimic_config
         try: mimic_config(**out)
         except ValueError as e: raise CLIError(f'{e} (on the command line: --set FIELD=VALUE)') from None
-    return dict(out, t_star=args.t_star, solver=args.solver)
+    out = dict(out, t_star=args.t_star, solver=args.solver)
+    if getattr(args, 'published', False): out['published'] = True   # purify's --published (DiffPure as its code runs)
+    return out
 
 
 # %% ../nbs/10_cli.ipynb #0ec66106
 _NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
-_FLAGS = ('bf16', 'channels_last')
+_FLAGS = ('bf16', 'channels_last', 'published')
 _TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int, 'surrogate_K': int,
           'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 

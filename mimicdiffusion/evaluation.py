@@ -359,8 +359,15 @@ def merge_shards(out:str|Path, # the merged file to write
                  world:int, # number of shard files out.rank{r}.jsonl
                  n:int, # images 0..n-1 expected, all of them
                  only:Optional[Sequence[int]]=None, # or only these of them
+                 lock:bool=True, # hold `out`'s lock while merging (False: the caller holds it)
                 )->list[dict]:
     "Merge shard files into `out` (header without the shard, records sorted by index), atomically; returns the records."
+    from contextlib import nullcontext
+    from mimicdiffusion.checks import exclusive_lock
+    with exclusive_lock(out) if lock else nullcontext():   # no other run (one process, torchrun) writes `out` meanwhile
+        return _merge(out, world, n, only)
+
+def _merge(out, world, n, only):
     headers, recs = [], []
     for r in range(world):
         h, rr, _ = read_results(shard_path(out, r))
@@ -383,6 +390,19 @@ def evaluate_distributed(predict:Callable, attack:Optional[Callable], data, n:in
     if info.world == 1:
         return evaluate(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device,
                         only=only)
+    from contextlib import nullcontext
+    from mimicdiffusion.checks import exclusive_lock, check_regular_file
+    check_regular_file(out)   # every rank: reading a FIFO or /dev/stdout would block
+    # rank 0 holds `out` from start to merge: a one-process run on it is refused, and so is this one if that one runs
+    with exclusive_lock(out) if info.rank == 0 else nullcontext():
+        recs = _shards_then_merge(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed,
+                                  device, only, info)
+    _barrier()
+    return read_results(out)[1] if recs is None else recs
+
+def _shards_then_merge(predict, attack, data, n, batch_size, seeds, out, config, progress, attack_seed, device, only,
+                       info):
+    "Each rank its shard, then rank 0 merges (holding the lock); the records when `out` was complete already, else None."
     head, recs, _ = read_results(out)
     if head is not None:
         _check_header(out, head, make_header(config, seeds, batch_size, attack_seed, attack is not None, only))
@@ -404,6 +424,5 @@ def evaluate_distributed(predict:Callable, attack:Optional[Callable], data, n:in
         only=only,
     )
     _barrier()
-    if info.rank == 0: merge_shards(out, info.world, n, only)
-    _barrier()
-    return read_results(out)[1]
+    if info.rank == 0: merge_shards(out, info.world, n, only, lock=False)
+    return None

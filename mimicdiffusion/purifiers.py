@@ -4,16 +4,17 @@
 
 # %% ../nbs/05a_purifiers.ipynb #10dd7fe7
 from __future__ import annotations
+import warnings
 from typing import Callable, Optional
 from .core import check_choice
-from .diffusion import Purifier, Schedule, DiffPure
+from .diffusion import Purifier, Schedule, DiffPure, SOLVERS
 from .manhattan import GDMP
 from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
 from .attacks import NORMS
 
 # %% auto #0
-__all__ = ['PURIFIERS', 'BUILTIN_PURIFIERS', 'mimic_config', 'make_purifier', 'PurifierProtocol', 'register_purifier', 'DiffPure',
-           'GDMP', 'MimicDiffusion', 'Purifier']
+__all__ = ['PURIFIERS', 'BUILTIN_PURIFIERS', 'mimic_config', 'make_purifier', 'time_label_for', 'PurifierProtocol',
+           'register_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
 # %% ../nbs/05a_purifiers.ipynb #c508475b
 PURIFIERS = {'mimic': MimicDiffusion, 'diffpure': DiffPure, 'gdmp': GDMP}
@@ -38,12 +39,15 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' or one `register_purifier` added
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
-                  **settings, # K, eps, norm, t_star, preset, solver (each purifier its own); MimicConfig fields (mimic)
+                  **settings, # K, eps, norm, t_star, preset, solver, published, labels; MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
     if name not in BUILTIN_PURIFIERS: return _custom_purifier(name, denoiser, sched, settings)
     t_star, solver = settings.pop('t_star', 100), settings.pop('solver', 'ddpm')
+    published, labels = settings.pop('published', False), settings.pop('labels', None)
+    if (published or labels is not None) and name != 'diffpure':
+        raise ValueError(f"published=True (and labels) is DiffPure's own run; {name} has none")
     if name == 'mimic':
         if solver != 'ddpm':
             raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
@@ -52,8 +56,21 @@ def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' 
     check_choice(settings.pop('norm', 'Linf'), NORMS, 'norm')
     for k in ('eps', 'preset'): settings.pop(k, None)
     if settings: raise ValueError(f"{name} takes no MimicDiffusion settings, got {sorted(settings)}")
-    if K and solver == 'ddpm': K = min(K, t_star + 1)   # at most every timestep
-    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver)
+    if K and solver == 'ddpm' and K > t_star + 1:   # at most every timestep
+        warnings.warn(f"K={K}: {name} with solver='ddpm' runs at most t_star + 1 = {t_star + 1} steps (every timestep "
+                      f"from t_star={t_star}); running K={t_star + 1}")
+        K = t_star + 1
+    pub = dict(published=True, labels=labels) if published else {}
+    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver, **pub)
+
+# %% ../nbs/05a_purifiers.ipynb #b1054e56
+def time_label_for(defense:str, # a key of `PURIFIERS`, or 'none' (no purifier)
+                   preset:str='paper', # MimicDiffusion's preset
+                   solver:str='ddpm', # DiffPure/GDMP's solver, one of `SOLVERS` (`published=True` runs 'sde')
+                  )->str:
+    "The `time_label` to load a score_sde checkpoint with for this purifier: 'index' for 'sde'/'ode', `reference_code`."
+    if check_choice(solver, SOLVERS, 'solver') in ('sde', 'ode'): return 'index'   # they call the network at 999 t
+    return 'index' if defense == 'mimic' and preset == 'reference_code' else 'matched'
 
 # %% ../nbs/05a_purifiers.ipynb #deaab4ed
 from typing import Protocol, runtime_checkable
