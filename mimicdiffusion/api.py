@@ -17,8 +17,8 @@ from .checks import check_budget, check_seeds, check_device, check_unlocked, che
 __all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'OPTIONS', 'parse_settings', 'format_settings', 'DataConfig',
            'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config', 'load_data',
            'evaluated_indices', 'data_digest', 'module_digest', 'describe_object', 'time_label', 'classifier_transform',
-           'load_models', 'purifier_settings', 'build_purifier', 'attack_settings', 'make_attack', 'cascade_selection',
-           'Evaluation', 'build_evaluation', 'run_evaluation']
+           'image_shape', 'load_denoiser', 'load_models', 'purifier_settings', 'build_purifier', 'load_purifier',
+           'attack_settings', 'make_attack', 'cascade_selection', 'Evaluation', 'build_evaluation', 'run_evaluation']
 
 # %% ../nbs/07c_api.ipynb #e8f710f6
 def parse_settings(items:Sequence[str], # 'FIELD=VALUE' strings, as typed after --set
@@ -400,11 +400,11 @@ def describe_object(obj)->dict:
     return out
 
 # %% ../nbs/07c_api.ipynb #063f67b4
-def time_label(cfg:EvalConfig)->str:
-    "The time labels of a continuous-time checkpoint: `cfg.model.time_label`, else `purifiers.time_label_for` the defense."
+def time_label(model:ModelConfig, defense:DefenseConfig)->str:
+    "The time labels of a continuous-time checkpoint: `model.time_label`, else `purifiers.time_label_for` the defense."
     from mimicdiffusion.purifiers import time_label_for
-    if cfg.model.time_label is not None: return cfg.model.time_label
-    return time_label_for(cfg.defense.name, cfg.defense.preset or 'paper', cfg.defense.solver or 'ddpm')
+    if model.time_label is not None: return model.time_label
+    return time_label_for(defense.name, defense.preset or 'paper', defense.solver or 'ddpm')
 
 def classifier_transform(dataset:str)->Optional[Callable]:
     "What sits between purifier and classifier: ImageNet's 256 -> 224 resize; None for the others."
@@ -427,6 +427,30 @@ def _classifier_digest(cfg:EvalConfig, clf:nn.Module)->str:
     if kind == 'robustbench': return weights_digest(robustbench_dir()/cfg.data.dataset/cfg.attack.norm/f'{name}.pt')
     return weights_digest(path) if path else module_digest(clf)
 
+def image_shape(denoiser, where:str)->tuple:
+    "(C,H,W) of the images a diffusion network takes, from its config (`where` names it in the error)."
+    size = getattr(denoiser, 'sample_size', None) or getattr(denoiser, 'image_size', None)
+    if size is None: raise ValueError(f'{where}: cannot tell the image size the model takes')
+    C = getattr(denoiser, 'in_channels', None) or 3
+    return (C, size, size) if isinstance(size, int) else (C, *size)
+
+def load_denoiser(model:ModelConfig, defense:DefenseConfig, device='cpu')->tuple:
+    "(denoiser, schedule, image shape (C,H,W)) of `model.checkpoint` (None: the embedded one), labelled for `defense`, on `device`."
+    if model.checkpoint is None:
+        from mimicdiffusion.embedded import load_embedded
+        emb = load_embedded(device); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
+    else:
+        from mimicdiffusion.checkpoints import load_checkpoint
+        from mimicdiffusion.checks import user_file
+        with user_file(model.checkpoint, 'diffusion checkpoint'):
+            den, sched = load_checkpoint(model.checkpoint, format=model.format, time_label=time_label(model, defense))
+        shape = image_shape(den, model.checkpoint)
+        den, sched = den.to(device), sched.to(device)
+    if model.bf16 or model.channels_last:
+        if not hasattr(den, 'speed'): raise ValueError(f"model.bf16: the denoiser {type(den).__name__} has no speed options")
+        den = den.speed(torch.bfloat16 if model.bf16 else None, model.channels_last)
+    return den, sched, shape
+
 def load_models(cfg:EvalConfig, device, classifier:Optional[nn.Module]=None)->tuple:
     "(classifier, denoiser or None, schedule or None, weights): the models of `cfg` on `device`, and their digests."
     from mimicdiffusion.classifiers import load_classifier
@@ -438,19 +462,7 @@ def load_models(cfg:EvalConfig, device, classifier:Optional[nn.Module]=None)->tu
     spec = classifier if classifier is not None else (m.classifier or 'embedded')
     clf = load_classifier(spec, DATASETS[cfg.data.dataset], cfg.data.dataset, cfg.attack.norm).to(device)
     den = sched = None
-    if cfg.defense.name not in ('none', 'custom'):
-        if m.checkpoint is None:
-            from mimicdiffusion.embedded import load_embedded
-            emb = load_embedded(device); den, sched = emb.denoiser, emb.sched
-        else:
-            from mimicdiffusion.checkpoints import load_checkpoint
-            from mimicdiffusion.checks import user_file
-            with user_file(m.checkpoint, 'diffusion checkpoint'):
-                den, sched = load_checkpoint(m.checkpoint, format=m.format, time_label=time_label(cfg))
-            den, sched = den.to(device), sched.to(device)
-        if m.bf16 or m.channels_last:
-            if not hasattr(den, 'speed'): raise ValueError(f"model.bf16/channels_last: the denoiser {type(den).__name__} has no speed options")
-            den = den.speed(torch.bfloat16 if m.bf16 else None, m.channels_last)
+    if cfg.defense.name not in ('none', 'custom'): den, sched, _ = load_denoiser(m, cfg.defense, device)
     if m.checkpoint is None and m.classifier in (None, 'embedded'): weights = embedded_digests()
     else:
         weights = {'checkpoint': _file_digest(m.checkpoint) if m.checkpoint else embedded_digests()['unet'],
@@ -458,10 +470,9 @@ def load_models(cfg:EvalConfig, device, classifier:Optional[nn.Module]=None)->tu
     return clf, den, sched, weights
 
 # %% ../nbs/07c_api.ipynb #c9957329
-def purifier_settings(cfg:EvalConfig, K:Optional[int]=None)->dict:
-    "The `make_purifier` settings of `cfg` (`K` overrides the defense's, e.g. for the surrogate)."
-    d, a = cfg.defense, cfg.attack
-    out = dict(K=K or d.K, eps=a.eps, norm=a.norm, **d.settings)
+def purifier_settings(d:DefenseConfig, eps:float, norm:str='Linf', K:Optional[int]=None)->dict:
+    "The `make_purifier` settings of the defense `d` under the budget (`K` overrides the defense's, e.g. for the surrogate)."
+    out = dict(K=K or d.K, eps=eps, norm=norm, **d.settings)
     if d.name == 'mimic': out['preset'] = d.preset
     if d.name in ('diffpure', 'gdmp'): out.update(t_star=d.t_star, solver=d.solver)
     if d.published: out['published'] = True
@@ -471,7 +482,18 @@ def build_purifier(cfg:EvalConfig, denoiser, sched, K:Optional[int]=None):
     "The purifier `cfg.defense` names (None for 'none')."
     from mimicdiffusion.purifiers import make_purifier
     if cfg.defense.name == 'none': return None
-    return make_purifier(cfg.defense.name, denoiser, sched, **purifier_settings(cfg, K))
+    return make_purifier(cfg.defense.name, denoiser, sched, **purifier_settings(cfg.defense, cfg.attack.eps, cfg.attack.norm, K))
+
+def load_purifier(model:ModelConfig, # the diffusion checkpoint (None: the embedded model) and its speed options
+                  defense:DefenseConfig, # a registered purifier and its settings
+                  eps:float=8 / 255, # the budget MimicDiffusion's long/short threshold follows, [0,1] units
+                  norm:str='Linf', # the budget's norm
+                  device='cpu')->tuple:
+    "(purifier, image shape (C,H,W)): what `mimicdiffusion purify` runs, from the two config groups."
+    if defense.name in ('none', 'custom'): raise ValueError(f"defense.name {defense.name!r}: expected a registered purifier")
+    den, sched, shape = load_denoiser(model, defense, device)
+    from mimicdiffusion.purifiers import make_purifier
+    return make_purifier(defense.name, den, sched, **purifier_settings(defense, eps, norm)), shape
 
 def attack_settings(cfg:AttackConfig, x:torch.Tensor, seed:int)->tuple[str, dict]:
     "(name in `attacks.ATTACKS`, keyword arguments) of the attack `cfg` on the batch `x` with the harness's `seed`."

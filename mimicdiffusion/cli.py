@@ -16,9 +16,8 @@ from .core import check_choice
 __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError', 'Command', 'register', 'one_line',
            'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
            'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
-           'add_speed_arguments', 'apply_speed', 'add_purify_arguments', 'purify_command', 'time_label',
-           'add_solver_argument', 'parse_settings', 'purifier_settings', 'add_evaluate_arguments', 'eval_config',
-           'evaluate_command']
+           'add_speed_arguments', 'add_purify_arguments', 'purify_command', 'add_solver_argument',
+           'add_evaluate_arguments', 'eval_config', 'evaluate_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -304,13 +303,19 @@ def add_speed_arguments(p):
         '--channels-last', action='store_true', help='channels_last memory format for the diffusion network (GPU speed)'
     )
 
-def apply_speed(den, args):
-    "The denoiser with the --bf16 / --channels-last options applied."
-    if not (args.bf16 or args.channels_last): return den
-    if not hasattr(den, 'speed'):
-        raise CLIError(f'--bf16/--channels-last: the denoiser {type(den).__name__} has no speed options')
-    import torch
-    return den.speed(torch.bfloat16 if args.bf16 else None, args.channels_last)
+def _dest(group, name:str)->str: return f'{group}.{name}' if group else name
+
+def _option_error(e:Exception)->CLIError:
+    "An `EvalConfig` error as the command line's: 'attack.eps 8: ...' -> '--eps 8: ...'."
+    from mimicdiffusion.api import OPTIONS
+    msg = str(e)
+    for group, name, opt, _ in OPTIONS:
+        key = _dest(group, name) if group else 'robust_in'
+        if msg.startswith(key) and msg[len(key):len(key) + 1] in (' ', ':'):
+            msg = opt + msg[len(key):]
+            if name == 'settings': msg += ' (on the command line: --set FIELD=VALUE)'
+            break
+    return CLIError(msg)
 
 def _defense_help(extra:tuple=())->str:
     from mimicdiffusion.purifiers import PURIFIERS
@@ -371,67 +376,31 @@ def add_purify_arguments(p):
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.',
           add_purify_arguments)
 def purify_command(args):
-    "Purify image files or saved batches: `mimicdiffusion purify`."
+    "Purify image files or saved batches: `mimicdiffusion purify` (the purifier from `api.load_purifier`, 07c)."
     from mimicdiffusion.demo import purify_files, IMAGE_EXTS
-    from mimicdiffusion.purifiers import make_purifier
-    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path, user_file
+    from mimicdiffusion.api import ModelConfig, DefenseConfig, load_purifier
+    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path
     for p in args.inputs: check_input_path(p, ('.pt', '.npy') + IMAGE_EXTS)
     check_budget(args.eps, what='--eps')
     check_writable_dir(args.out)
+    from mimicdiffusion.purifiers import PURIFIERS
+    check_choice(args.defense, PURIFIERS, '--defense')
+    try:   # the settings, checked before anything loads; one that does not apply (--t-star with mimic) is refused
+        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16, channels_last=args.channels_last)
+        defense = DefenseConfig(args.defense, preset=args.preset, K=args.K, t_star=args.t_star, solver=args.solver,
+                                published=args.published or None)
+    except ValueError as e: raise _option_error(e) from None
     dev = _setup_torch(args)
-    if args.checkpoint:
-        from mimicdiffusion.checkpoints import load_checkpoint
-        with user_file(args.checkpoint, 'diffusion checkpoint'):
-            den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
-        size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
-        C = getattr(den, 'in_channels', None) or 3
-        if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
-        shape = (C, size, size) if isinstance(size, int) else (C, *size)
-    else:
-        from mimicdiffusion.embedded import load_embedded
-        emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
-    den, sched = apply_speed(den, args).to(dev), sched.to(dev)
-    pur = make_purifier(args.defense, den, sched, **purifier_settings(args))
+    pur, shape = load_purifier(model, defense, args.eps, device=dev)
     written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed,
                            progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
-
-def time_label(args)->str:
-    "The time labels of a continuous-time checkpoint for the purifier the options ask for (`purifiers.time_label_for`)."
-    from mimicdiffusion.purifiers import time_label_for
-    return time_label_for(getattr(args, 'defense', 'mimic'), args.preset, getattr(args, 'solver', 'ddpm'))
 
 def add_solver_argument(p):
     "`--solver`: DiffPure's and GDMP's sampler, from `diffusion.SOLVERS`."
     from mimicdiffusion.diffusion import SOLVERS
     p.add_argument('--solver', default='ddpm', help=f"DiffPure/GDMP sampler: {', '.join(SOLVERS)} "
                    "('sde', 'ode': the VP SDE or probability-flow ODE from t* = t_star/1000, as DiffPure published)")
-
-def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
-                  )->dict:
-    "MimicConfig field overrides from `FIELD=VALUE` strings (the library's `api.parse_settings`), errors as `CLIError`."
-    from mimicdiffusion.api import parse_settings as parse
-    try: return parse(items)
-    except ValueError as e: raise CLIError(str(e)) from None
-
-def purifier_settings(args, K:Optional[int]=None)->dict:
-    """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
-    surrogate, which so purifies with the same settings as the defense). MimicDiffusion's are checked here, before
-    anything loads: a bad `--set` value, or `--norm L2` without `--set phi=...` (`mimic_config`, 05a), is a
-    `CLIError`."""
-    overrides = parse_settings(getattr(args, 'set', []))
-    defense = getattr(args, 'defense', 'mimic')
-    if overrides and defense != 'mimic':
-        raise CLIError(f'--set changes MimicDiffusion settings; --defense {defense} has none')
-    out = dict(preset=args.preset, K=K or args.K, eps=args.eps, norm=getattr(args, 'norm', 'Linf'), **overrides)
-    if defense == 'mimic':
-        from mimicdiffusion.purifiers import mimic_config
-        try: mimic_config(**out)
-        except ValueError as e: raise CLIError(f'{e} (on the command line: --set FIELD=VALUE)') from None
-    out = dict(out, t_star=args.t_star, solver=args.solver)
-    if getattr(args, 'published', False): out['published'] = True   # purify's --published (DiffPure as its code runs)
-    return out
-
 
 # %% ../nbs/10_cli.ipynb #0ec66106
 _NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
@@ -446,8 +415,6 @@ def _typed(typ):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
     return conv
-
-def _dest(group, name:str)->str: return f'{group}.{name}' if group else name
 
 def add_evaluate_arguments(p):
     "The options of `mimicdiffusion evaluate`: one per `EvalConfig` setting (`api.OPTIONS`), then where and how to run."
@@ -466,18 +433,6 @@ def add_evaluate_arguments(p):
     p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/10_cli.ipynb #96d66e51
-def _option_error(e:Exception)->CLIError:
-    "An `EvalConfig` error as the command line's: 'attack.eps 8: ...' -> '--eps 8: ...'."
-    from mimicdiffusion.api import OPTIONS
-    msg = str(e)
-    for group, name, opt, _ in OPTIONS:
-        key = _dest(group, name) if group else 'robust_in'
-        if msg.startswith(key) and msg[len(key):len(key) + 1] in (' ', ':'):
-            msg = opt + msg[len(key):]
-            if name == 'settings': msg += ' (on the command line: --set FIELD=VALUE)'
-            break
-    return CLIError(msg)
-
 def _classifier_spec(args)->Optional[str]:
     "--classifier as a spec: ARCH:PATH from --classifier-arch, or a bare path read with the data set's default architecture."
     spec, arch = getattr(args, 'model.classifier'), args.classifier_arch
@@ -494,14 +449,14 @@ def _classifier_spec(args)->Optional[str]:
 
 def eval_config(args)->'EvalConfig':
     "The `EvalConfig` of the parsed `evaluate` options: every setting checked before anything is loaded or written."
-    from mimicdiffusion.api import OPTIONS, GROUPS, EvalConfig
+    from mimicdiffusion.api import OPTIONS, GROUPS, EvalConfig, parse_settings as api_parse_settings
     groups, robust_in = {g: {} for g in GROUPS}, ()
     try:
         for group, name, _, _ in OPTIONS:
             v = getattr(args, _dest(group, name))
             if v is None: continue
             if group is None: robust_in = tuple(v)
-            elif name == 'settings': groups[group][name] = parse_settings(v)
+            elif name == 'settings': groups[group][name] = api_parse_settings(v)
             else: groups[group][name] = tuple(v) if name in _NARGS else v
         spec = _classifier_spec(args)
         if spec is not None: groups['model']['classifier'] = spec
