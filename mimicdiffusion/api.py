@@ -15,10 +15,11 @@ from .checks import check_budget, check_seeds, check_device, check_unlocked, che
 
 # %% auto #0
 __all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'OPTIONS', 'parse_settings', 'format_settings', 'DataConfig',
-           'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config', 'load_data',
-           'evaluated_indices', 'data_digest', 'module_digest', 'describe_object', 'time_label', 'classifier_transform',
-           'image_shape', 'load_denoiser', 'load_models', 'purifier_settings', 'build_purifier', 'load_purifier',
-           'attack_settings', 'make_attack', 'cascade_selection', 'Evaluation', 'build_evaluation', 'run_evaluation']
+           'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config',
+           'format_float', 'load_data', 'evaluated_indices', 'data_digest', 'module_digest', 'describe_object',
+           'time_label', 'classifier_transform', 'image_shape', 'load_denoiser', 'load_models', 'purifier_settings',
+           'build_purifier', 'load_purifier', 'attack_settings', 'make_attack', 'cascade_selection', 'Evaluation',
+           'build_evaluation', 'run_evaluation']
 
 # %% ../nbs/07c_api.ipynb #e8f710f6
 def parse_settings(items:Sequence[str], # 'FIELD=VALUE' strings, as typed after --set
@@ -331,11 +332,16 @@ def _implicit(group, name:str)->bool:
     try: return replace(group, **{name: base}) == group
     except ValueError: return False
 
+def format_float(v:float)->str:
+    "A float as the command line reads it back exactly: 'k/255' for a multiple of 1/255 (budgets such as 8/255), else repr."
+    k = round(v * 255)
+    return f'{k}/255' if k and k % 255 and k / 255 == v else repr(v)
+
 def _words(value)->list[str]:
     if isinstance(value, bool): return []
     if isinstance(value, (tuple, list)): return [str(v) for v in value]
     if isinstance(value, dict): return format_settings(value)
-    return [repr(value) if isinstance(value, float) else str(value)]
+    return [format_float(value) if isinstance(value, float) else str(value)]
 
 def _command(self, out:Optional[str|Path]=None, # the results file, added as --out
              prog:str='mimicdiffusion evaluate')->str:

@@ -409,10 +409,12 @@ _TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot'
           'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 
 def _typed(typ):
-    "An argparse `type`: `typ(s)` with a one-line error; the range is checked by `EvalConfig`."
+    "An argparse `type`: `typ(s)` with a one-line error (a float may be a fraction, '8/255'); `EvalConfig` checks the range."
     def conv(s):
-        try: return typ(s)
-        except ValueError:
+        try:
+            if typ is float and '/' in s: a, b = s.split('/'); return float(a) / float(b)
+            return typ(s)
+        except (ValueError, ZeroDivisionError):
             raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
     return conv
 
