@@ -344,18 +344,24 @@ def _words(value)->list[str]:
     return [format_float(value) if isinstance(value, float) else str(value)]
 
 def _command(self, out:Optional[str|Path]=None, # the results file, added as --out
-             prog:str='mimicdiffusion evaluate')->str:
+             prog:str='mimicdiffusion evaluate',
+             width:Optional[int]=None, # break the line (with backslashes) before options that would pass this column
+            )->str:
     "The command line that reproduces this evaluation (options left out where the command line assumes the same)."
-    words = []
+    parts = []   # one string per option and its values
     for g, name, opt, _ in OPTIONS:
         if g is None:
-            if self.robust_in: words += [opt, *self.robust_in]
+            if self.robust_in: parts.append(' '.join(map(shlex.quote, [opt, *self.robust_in])))
             continue
         group = getattr(self, g)
         if getattr(group, name) is None or _implicit(group, name): continue
-        words += [opt, *_words(getattr(group, name))]
-    if out is not None: words += ['--out', str(out)]
-    return ' '.join([prog, *map(shlex.quote, words)])
+        parts.append(' '.join(map(shlex.quote, [opt, *_words(getattr(group, name))])))
+    if out is not None: parts.append(' '.join(map(shlex.quote, ['--out', str(out)])))
+    lines = [prog]
+    for p in parts:
+        if width and len(lines[-1]) + len(p) + 3 > width: lines.append('    ' + p)
+        else: lines[-1] += ' ' + p
+    return ' \\\n'.join(lines)
 
 EvalConfig.command = _command
 
