@@ -18,8 +18,8 @@ __all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'OPTIONS', 'p
            'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config',
            'format_float', 'load_data', 'evaluated_indices', 'data_digest', 'module_digest', 'describe_object',
            'time_label', 'classifier_transform', 'image_shape', 'load_denoiser', 'load_models', 'purifier_settings',
-           'build_purifier', 'load_purifier', 'attack_settings', 'make_attack', 'cascade_selection', 'Evaluation',
-           'build_evaluation', 'run_evaluation']
+           'build_purifier', 'load_purifier', 'attack_settings', 'make_attack', 'resolve', 'cascade_selection',
+           'Evaluation', 'build_evaluation', 'run_evaluation']
 
 # %% ../nbs/07c_api.ipynb #e8f710f6
 def parse_settings(items:Sequence[str], # 'FIELD=VALUE' strings, as typed after --set
@@ -536,13 +536,19 @@ def _shared(cfg:EvalConfig, header_config:dict)->dict:
             'seeds': list(cfg.protocol.seeds), 'weights': header_config.get('weights'),
             'mimic_config': header_config.get('mimic_config')}
 
-def cascade_selection(cfg:EvalConfig, header_config:dict)->Optional[list[int]]:
+def resolve(path:str, root:Optional[str|Path]=None)->Path:
+    "A results path of a config: relative ones are relative to `root` (a study's folder), or to the working folder."
+    p = Path(path)
+    return p if p.is_absolute() or root is None else Path(root)/p
+
+def cascade_selection(cfg:EvalConfig, header_config:dict, root:Optional[str|Path]=None)->Optional[list[int]]:
     "The images of this run: `data.indices` (or all), less those a `robust_in` file records as broken; None: all 0..n-1."
     from mimicdiffusion.evaluation import config_diff, read_results, robust_indices
     if not cfg.robust_in: return None if cfg.data.indices is None else list(cfg.data.indices)
     keep = set(evaluated_indices(cfg.data))
     for f in cfg.robust_in:
-        if not Path(f).is_file(): raise FileNotFoundError(f"robust_in {f}: no such results file")
+        f = resolve(f, root)
+        if not f.is_file(): raise FileNotFoundError(f"robust_in {f}: no such results file")
         head = read_results(f)[0]
         if head is None: raise ValueError(f'robust_in {f}: holds no results header')
         diff = config_diff(_shared(EvalConfig.from_header(head), head['config']), _shared(cfg, header_config))
@@ -559,6 +565,7 @@ class Evaluation(NamedTuple):
 def build_evaluation(cfg:EvalConfig, device=None, # where the models run; None: cuda when available (the local rank), else cpu
                      purifier:Optional[Callable]=None, # an object keeping `PurifierProtocol`, with defense.name 'custom'
                      classifier:Optional[nn.Module]=None, # a module (images in [0,1] -> logits), with model.classifier 'custom'
+                     root:Optional[str|Path]=None, # relative `robust_in` paths are relative to it (None: the working folder)
                     )->Evaluation:
     "Models, data, defense, attack and header config of `cfg`, ready for the harness."
     from mimicdiffusion.attacks import Classify, DefendedModel
@@ -587,7 +594,7 @@ def build_evaluation(cfg:EvalConfig, device=None, # where the models run; None: 
     else:
         sur = build_purifier(cfg, den, sched, K=cfg.attack.surrogate_K) if cfg.attack.grad == 'surrogate' else None
         model = DefendedModel(pur, clf, grad=cfg.attack.grad or 'bpda', surrogate=sur, classifier_transform=transform)
-    only = cascade_selection(cfg, head)
+    only = cascade_selection(cfg, head, root)
     return Evaluation(clf, pur, data, make_predict(Classify(clf, transform), pur), make_attack(cfg, model), head, only)
 
 def _resume_config(cfg:EvalConfig, out:Path, head:dict)->dict:
@@ -612,6 +619,7 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
                    purifier:Optional[Callable]=None, # your own purifier object (defense.name 'custom')
                    classifier:Optional[nn.Module]=None, # your own classifier module (model.classifier 'custom')
                    device=None, # None: cuda when available (the local rank under torchrun), else cpu
+                   root:Optional[str|Path]=None, # relative `robust_in` paths are relative to it (a study's folder)
                   )->tuple[list[dict], dict]: # (records sorted by image, summary)
     "Run (or resume) the evaluation `cfg` into `out`; returns its records and their summary (accuracies, intervals)."
     from mimicdiffusion.evaluation import evaluate, evaluate_distributed, init_distributed, robust_indices, shard_path
@@ -622,7 +630,7 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
     if out.exists() and not out.is_file(): raise ValueError(f'out {out}: not a regular file (a FIFO or a device would block)')
     check_writable_dir(out.parent, 'out'); check_unlocked(out)   # another run on out: refused before anything loads
     device = check_device(device) if device is not None else init_distributed().device
-    ev = build_evaluation(cfg, device, purifier, classifier)
+    ev = build_evaluation(cfg, device, purifier, classifier, root)
     p = cfg.protocol
     config = _resume_config(cfg, out, ev.header_config)
     args = (ev.predict, ev.attack, ev.data, cfg.data.n, p.batch_size, list(p.seeds))
@@ -633,7 +641,7 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
     s = summarize(recs) if recs else {'n': 0}
     if cfg.robust_in and shard is None and init_distributed().rank == 0:   # the worst case over the whole cascade
         pop = set(evaluated_indices(cfg.data))
-        k = len(set(robust_indices(out, cfg.data.n)) & pop)
+        k = len(set(robust_indices(out, cfg.data.n)) & pop)   # out holds every image it attacked, parents the rest
         s['cascade'] = dict(n=len(pop), attacked=len(ev.only), robust_worst=k / len(pop), robust_worst_ci=list(wilson(k, len(pop))))
     s['command'] = cfg.command(out)
     return recs, s
