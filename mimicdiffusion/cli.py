@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #365f938b
 from __future__ import annotations
-import argparse, inspect, json, math, platform, sys, warnings
+import argparse, fnmatch, inspect, json, math, platform, sys, warnings
 from dataclasses import fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +17,7 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError
            'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
            'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
            'add_speed_arguments', 'add_purify_arguments', 'purify_command', 'add_solver_argument',
-           'add_evaluate_arguments', 'eval_config', 'evaluate_command']
+           'add_evaluate_arguments', 'eval_config', 'evaluate_command', 'add_study_arguments', 'study_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -481,6 +481,42 @@ def evaluate_command(args):
     try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device)
     except ValueError as e: raise _option_error(e) from None   # a setting found wrong once the data is known
     if init_distributed().rank == 0: print(json.dumps(summary, indent=1))
+
+# %% ../nbs/10_cli.ipynb #8bbb3dc7
+def _queue(s:str)->tuple:
+    try: i, n = (int(v) for v in s.split('/')); assert 0 <= i < n
+    except (ValueError, AssertionError): raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {s!r}") from None
+    return i, n
+
+def add_study_arguments(p):
+    "The options of `mimicdiffusion study`."
+    p.add_argument('action', choices=('run', 'status', 'report'), help='run (or resume) cells, list where they stand, or report')
+    p.add_argument('file', type=Path, help='a study file (TOML), e.g. studies/adaptive.toml')
+    p.add_argument('--cells', help="run only the cells whose names match this pattern, e.g. 'abl-*'")
+    p.add_argument('--queue', type=_queue, default=(0, 1), metavar='I/N', help='this worker of N runs every N-th cell, from I')
+    p.add_argument('--reference', help='report: a row every other row is compared with (paired difference)')
+    p.add_argument('--device', default=None, help='default: cuda when available, else cpu')
+    p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+
+@register('study', 'Run, list or report the evaluation cells of a study file (TOML).', add_study_arguments)
+def study_command(args):
+    "`mimicdiffusion study run|status|report FILE`."
+    from mimicdiffusion.studies import Study
+    if not args.file.is_file(): raise CLIError(f'{args.file}: no such study file')
+    st = Study.load(args.file)
+    if args.action == 'report': print(st.report(reference=args.reference)); return
+    if args.action == 'run':
+        import torch
+        from mimicdiffusion.checks import check_device
+        if args.threads: torch.set_num_threads(args.threads)
+        device = check_device(args.device) if args.device else None
+        st.run(cells=args.cells, queue=args.queue, progress=not args.quiet, device=device,
+               log=lambda m: print(m, file=sys.stderr))
+    for name in st.cells:
+        if args.cells is None or fnmatch.fnmatch(name, args.cells):
+            s = st.state(name); print(f"{name:<40} {s['state']}" + (f"  (cost {s['cost']} gradients)" if s.get('cost') else ''))
+    for l in st.ladders: print(f"{l.name:<40} ladder: {st.ladder_state(l)['state']}")
 
 # %% ../nbs/10_cli.ipynb #6d228c6a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
