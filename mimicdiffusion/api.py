@@ -14,12 +14,12 @@ from .core import check_choice
 from .checks import check_budget, check_seeds, check_device, check_unlocked, check_writable_dir
 
 # %% auto #0
-__all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'OPTIONS', 'parse_settings', 'format_settings', 'DataConfig',
-           'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'legacy_config',
-           'format_float', 'load_data', 'evaluated_indices', 'data_digest', 'module_digest', 'describe_object',
-           'time_label', 'classifier_transform', 'image_shape', 'load_denoiser', 'load_models', 'purifier_settings',
-           'build_purifier', 'load_purifier', 'attack_settings', 'make_attack', 'resolve', 'cascade_selection',
-           'Evaluation', 'build_evaluation', 'run_evaluation']
+__all__ = ['DATASETS', 'ATTACK_NAMES', 'GROUPS', 'FORMAT_VERSION', 'MOVED', 'OPTIONS', 'parse_settings', 'format_settings',
+           'DataConfig', 'ModelConfig', 'DefenseConfig', 'AttackConfig', 'ProtocolConfig', 'EvalConfig', 'moved',
+           'legacy_config', 'format_float', 'load_data', 'evaluated_indices', 'data_digest', 'module_digest',
+           'describe_object', 'time_label', 'classifier_transform', 'image_shape', 'load_denoiser', 'load_models',
+           'purifier_settings', 'build_purifier', 'load_purifier', 'attack_settings', 'make_attack', 'resolve',
+           'cascade_selection', 'Evaluation', 'build_evaluation', 'run_evaluation']
 
 # %% ../nbs/07c_api.ipynb #e8f710f6
 def parse_settings(items:Sequence[str], # 'FIELD=VALUE' strings, as typed after --set
@@ -257,6 +257,15 @@ def _legacy_classifier(c:dict)->Optional[str]:
     arch = c.get('classifier_arch') or ('resnet50' if c.get('dataset') == 'imagenet' else 'wrn-28-10')
     return f"{arch}:{c['classifier']}"
 
+MOVED = {'bench/adaptive/': 'results/adaptive/', 'bench/embedded_table/': 'results/embedded_table/',
+         'bench/accuracy_per_nfe/': 'results/accuracy_per_nfe/', 'bench/archive_v1/': 'results/archive_v1/'}
+
+def moved(path:str)->str:
+    "Where a results file a legacy header names lives now: the studies' files moved from bench/ to results/ (notebook 07d)."
+    for old, new in MOVED.items():
+        if path.startswith(old): return new + path[len(old):]
+    return path
+
 def legacy_config(c:dict, # the `config` of a header written by `mimicdiffusion evaluate` before EvalConfig
                   harness:dict={}, # the header's `harness` (its attack seed)
                  )->dict:
@@ -274,7 +283,7 @@ def legacy_config(c:dict, # the `config` of a header written by `mimicdiffusion 
         attack=dict(name=attack, grad=grad, norm=c['norm'], eps=c['eps'], iters=c.get('iters') if pgd_like else None,
                     eot=c.get('eot') if pgd_like else None, surrogate_K=c.get('surrogate_K') if grad == 'surrogate' else None),
         protocol=dict(seeds=tuple(c['seeds']), batch_size=c['batch_size'], attack_seed=harness.get('attack_seed', 0)),
-        robust_in=tuple(c.get('robust_in', [])))
+        robust_in=tuple(moved(f) for f in c.get('robust_in', [])))
 
 def _from_dict(cls, d:dict)->EvalConfig:
     "An `EvalConfig` from `to_dict`'s output (keys other than the groups, such as `weights`, are ignored)."
