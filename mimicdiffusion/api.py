@@ -220,7 +220,8 @@ class EvalConfig:
             _err('attack', 'grad', f"'surrogate' needs a registered purifier to shorten, not {self.defense.name!r}")
         if a.grad == 'adjoint' and not (self.defense.name in ('diffpure', 'gdmp') and self.defense.solver == 'sde'):
             _err('attack', 'grad', "'adjoint' (torchsde's adjoint) needs an unguided SDE purifier: defense diffpure, solver sde")
-        if self.robust_in and a.name == 'none': _err('robust_in', 'files', 'a cascade selects images for an attack; attack.name is none')
+        if self.robust_in and a.name == 'none':
+            raise ValueError('robust_in: a cascade selects images for an attack; attack.name is none')
     def mimic_config(self):
         "MimicDiffusion's full `MimicConfig` for this evaluation (None for another defense)."
         if self.defense.name != 'mimic': return None
