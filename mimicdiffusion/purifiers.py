@@ -10,6 +10,7 @@ from .diffusion import Purifier, Schedule, DiffPure
 from .manhattan import GDMP
 from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
 from .attacks import NORMS
+from .backbones import compile_model
 
 # %% auto #0
 __all__ = ['PURIFIERS', 'mimic_config', 'make_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
@@ -36,10 +37,12 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp'
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
+                  compile:bool=False, # compile the denoiser in place with `compile_model` (pays over many evaluations)
                   **settings, # K, eps, norm, t_star, preset, solver (each purifier its own); MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
+    if compile: denoiser = compile_model(denoiser)
     t_star, solver = settings.pop('t_star', 100), settings.pop('solver', 'ddpm')
     if name == 'mimic':
         if solver != 'ddpm':
