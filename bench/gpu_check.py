@@ -16,7 +16,7 @@ the first call's time (which includes compiling). Figures are medians of `--reps
 figures so far are written to OUT/gpu_check.json and OUT/gpu_check.md, so a run stopped by a time limit still leaves what it measured;
 `--deadline` (seconds) skips the variants that would start after it.
 
-    python bench/gpu_check.py --out gpu_check_out                  # on a GPU machine: about 5-8 minutes on one H100-class GPU
+    python bench/gpu_check.py --out gpu_check_out                  # on a GPU machine; stops starting variants after 540 s
     python bench/gpu_check.py --smoke --out /tmp/gpu_check_smoke   # CPU smoke run: tiny networks, K = 2, batch 1 (about a minute)
 
 `--smoke` runs everything on the CPU with tiny networks of the same block types, K = 2, one timed call, and compiles with the
@@ -145,7 +145,7 @@ def main():
     p.add_argument('--out', default='gpu_check_out', help='folder for gpu_check.json and gpu_check.md')
     p.add_argument('--smoke', action='store_true', help='CPU, tiny networks, K = 2, batch 1, aot_eager backend')
     p.add_argument('--models', nargs='+', default=['cifar', 'adm256'], choices=('cifar', 'adm256'))
-    p.add_argument('--K-cifar', type=int, default=100); p.add_argument('--batch-cifar', type=int, default=128)
+    p.add_argument('--K-cifar', type=int, default=100); p.add_argument('--batch-cifar', type=int, default=64)
     p.add_argument('--K-adm', type=int, default=150); p.add_argument('--batch-adm', type=int, default=4)
     p.add_argument('--reps', type=int, default=1, help='timed calls after the first (the last also measures peak memory)')
     p.add_argument('--backend', default=None, help="torch.compile backend (default inductor; --smoke: aot_eager)")
@@ -167,20 +167,20 @@ def main():
     dev_name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, smoke run)'
     cmd = 'python bench/gpu_check.py ' + ' '.join(sys.argv[1:])
     start, rows, skipped = time.time(), [], []
-    for compiled in (False, True):   # every network eager first: a deadline cuts compiled variants, not whole networks
+    # eager before compiled and fp32 before bf16, each for every network: a deadline cuts the last variants, not a network
+    for compiled, dtype in ((False, 'fp32'), (False, 'bf16'), (True, 'fp32'), (True, 'bf16')):
         for name in a.models:
-            for dtype in ('fp32', 'bf16'):
-                tag = f"{name} {'compiled' if compiled else 'eager'} {dtype}"
-                if time.time() - start > a.deadline: skipped.append(tag); print(f'skipped (deadline): {tag}', flush=True); continue
-                r = variant(name, compiled, dtype, a, dev)
-                rows.append(r)
-                print(f"{tag}: purification {r['purify_img_s']:.2f} img/s (first call {r['purify_first_s']:.1f} s, peak "
-                      f"{r['purify_peak_gib']:.3f} GiB); exact attack step {r['attack_s']:.3f} s (first call {r['attack_first_s']:.1f} s, "
-                      f"peak {r['attack_peak_gib']:.3f} GiB)", flush=True)
-                (out / 'gpu_check.json').write_text(json.dumps(dict(command=cmd, device=dev_name, torch=torch.__version__,
-                                                                    backend=a.backend, rows=rows, skipped=skipped), indent=1))
-                (out / 'gpu_check.md').write_text(markdown(rows, cmd, dev_name) + (f"\n- skipped: {', '.join(skipped)}\n" if skipped else ''))
-                if dev.type == 'cuda': torch.cuda.empty_cache()
+            tag = f"{name} {'compiled' if compiled else 'eager'} {dtype}"
+            if time.time() - start > a.deadline: skipped.append(tag); print(f'skipped (deadline): {tag}', flush=True); continue
+            r = variant(name, compiled, dtype, a, dev)
+            rows.append(r)
+            print(f"{tag}: purification {r['purify_img_s']:.2f} img/s (first call {r['purify_first_s']:.1f} s, peak "
+                  f"{r['purify_peak_gib']:.3f} GiB); exact attack step {r['attack_s']:.3f} s (first call {r['attack_first_s']:.1f} s, "
+                  f"peak {r['attack_peak_gib']:.3f} GiB)", flush=True)
+            (out / 'gpu_check.json').write_text(json.dumps(dict(command=cmd, device=dev_name, torch=torch.__version__,
+                                                                backend=a.backend, rows=rows, skipped=skipped), indent=1))
+            (out / 'gpu_check.md').write_text(markdown(rows, cmd, dev_name) + (f"\n- skipped: {', '.join(skipped)}\n" if skipped else ''))
+            if dev.type == 'cuda': torch.cuda.empty_cache()
     if skipped:
         (out / 'gpu_check.json').write_text(json.dumps(dict(command=cmd, device=dev_name, torch=torch.__version__,
                                                             backend=a.backend, rows=rows, skipped=skipped), indent=1))
