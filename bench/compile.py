@@ -145,6 +145,23 @@ def worker(cfg:dict)->dict:
     save()
     return out
 
+def conv_share(model:str, batch:int)->str:
+    "Where an eager forward pass spends its CPU time: the share of convolutions (which inductor calls as they are) and the top ops."
+    import torch
+    torch.set_num_threads(1)
+    den, *_ = build(model, batch)
+    x = torch.randn(batch, *((1, 28, 28) if model == 'embedded' else (3, 32, 32)))
+    t = torch.tensor(500).expand(batch)
+    with torch.inference_mode():
+        den(x, t)
+        with torch.profiler.profile() as prof:
+            for _ in range(3): den(x, t)
+    ev = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in ev)
+    conv = sum(e.self_cpu_time_total for e in ev if 'conv' in e.key)
+    top = ', '.join(f'{e.key} {e.self_cpu_time_total / total:.1%}' for e in ev[:4])
+    return f'{model}, batch {batch}, one thread: convolutions {conv / total:.1%} of self CPU time (top ops: {top})'
+
 def load_avg()->str: return open('/proc/loadavg').read().split()[0]
 
 def report(results:list, cmd:str, a)->list:
@@ -223,8 +240,12 @@ def main():
     p.add_argument('--out', default='/tmp/mimicdiffusion-bench-compile')
     p.add_argument('--report-only', action='store_true', help='assemble the report from the JSON files already under --out')
     p.add_argument('--no-append', action='store_true'); p.add_argument('--results', default=str(Path(__file__).with_name('RESULTS.md')))
+    p.add_argument('--profile', action='store_true', help="print each model's eager op breakdown (torch.profiler) and stop")
     p.add_argument('--worker', help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.profile:
+        for model in a.models: print('- ' + conv_share(model, a.batch), flush=True)
+        return
     if a.worker:
         cfg = json.loads(a.worker)
         worker(cfg)

@@ -17,7 +17,7 @@ figures so far are written to OUT/gpu_check.json and OUT/gpu_check.md, so a run 
 `--deadline` (seconds) skips the variants that would start after it.
 
     python bench/gpu_check.py --out gpu_check_out                  # on a GPU machine; stops starting variants after 540 s
-    python bench/gpu_check.py --smoke --out /tmp/gpu_check_smoke   # CPU smoke run: tiny networks, K = 2, batch 1 (about a minute)
+    python bench/gpu_check.py --smoke --out /tmp/gpu_check_smoke   # CPU smoke run: tiny networks, K = 2, batch 1 (minutes)
 
 `--smoke` runs everything on the CPU with tiny networks of the same block types, K = 2, one timed call, and compiles with the
 `aot_eager` backend (tracing without code generation) unless `--backend` says otherwise: it checks the script, not the speed.
@@ -63,8 +63,9 @@ def build(name:str, smoke:bool, dev):
     den = UNetDenoiser(UNet2DModel(**adm_unet_config(cfg)), in_channels=3, t_scale=cfg.t_scale)
     size = 16 if smoke else 224
     resize = lambda x: F.interpolate(x, size=(size, size), mode='bilinear', antialias=True, align_corners=False)
-    return den, cfg.schedule(), torchvision.models.resnet50(num_classes=1000), resize, cfg.image_size, 4 / 255, \
-        f'guided-diffusion {cfg.image_size}x{cfg.image_size} uncond ADM architecture + ResNet-50 behind a resize to {size} (random weights)'
+    arch = 'resnet18' if smoke else 'resnet50'   # smoke: a smaller network to trace
+    return den, cfg.schedule(), getattr(torchvision.models, arch)(num_classes=1000), resize, cfg.image_size, 4 / 255, \
+        f'guided-diffusion {cfg.image_size}x{cfg.image_size} uncond ADM architecture + {arch} behind a resize to {size} (random weights)'
 
 class Peak:
     "Peak memory of a block: CUDA's allocator peak, or on CPU the process's resident-set peak above its level before."
