@@ -18,6 +18,7 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+robustbench_requirements = cfg.get('robustbench_requirements', '').split()   # `robustbench:NAME` classifiers
 scripts = [o.strip() for o in cfg.get('console_scripts', '').split('\n') if o.strip()]
 package_data = {}
 for line in cfg.get('package_data', '').split('\n'):
@@ -39,7 +40,7 @@ setuptools.setup(
     include_package_data=True,
     package_data=package_data,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements + robustbench_requirements, 'robustbench': robustbench_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 _API = {'load_embedded': 'embedded', 'load_checkpoint': 'checkpoints', 'make_purifier': 'purifiers',
         'PURIFIERS': 'purifiers',
         'DiffPure': 'purifiers', 'GDMP': 'purifiers', 'MimicDiffusion': 'purifiers', 'DefendedModel': 'attacks',
-        'evaluate': 'evaluation'}
+        'evaluate': 'evaluation', 'EvalConfig': 'api', 'run_evaluation': 'api', 'load_classifier': 'classifiers',
+        'register_purifier': 'purifiers'}
 __all__ = list(_API)
 
 def __getattr__(name:str):

@@ -667,4 +667,7 @@ def load_checkpoint(path_or_id, # a diffusers folder or hub id, an OpenAI ADM .p
         )
     if in_channels is not None and ch != in_channels:
         raise ValueError(f"{path_or_id}: expected a model for {in_channels}-channel images, found {ch} channels")
-    return UNetDenoiser(net, in_channels=ch, t_scale=t_scale), sched
+    den = UNetDenoiser(net, in_channels=ch, t_scale=t_scale)
+    # how the denoiser takes t, for the purifiers (01): 999 t as is, discrete steps relabelled, or discrete steps
+    den.time_labels = ('continuous' if time_label == 'index' else 'matched') if fmt == 'score_sde' else 'discrete'
+    return den, sched

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_checks.ipynb #905ac958
 from __future__ import annotations
-import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, tempfile, threading, warnings
+import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, stat, tempfile, threading, warnings
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 import numpy as np
@@ -15,7 +15,8 @@ from .core import check_choice
 # %% auto #0
 __all__ = ['NORMS', 'check_budget', 'check_device', 'check_seeds', 'check_writable_dir', 'check_outputs', 'numpy_scalar_globals',
            'load_user_file', 'user_file', 'check_input_path', 'image_bits', 'read_image', 'write_image', 'check_batch',
-           'exclusive_lock', 'check_unlocked', 'locks_file', 'sigterm_exits', 'clean_stale', 'temp_sibling']
+           'check_regular_file', 'exclusive_lock', 'check_unlocked', 'locks_file', 'sigterm_exits', 'clean_stale',
+           'temp_sibling']
 
 # %% ../nbs/11_checks.ipynb #2ed0eb37
 NORMS = ('Linf', 'L2')
@@ -231,7 +232,15 @@ def read_image(path:str|Path, # an image file PIL reads
         raise ValueError(f"{path}: a {channels}-channel model reads .pt/.npy batches, not image files")
     try:
         with Image.open(path) as im:
+            if getattr(im, 'n_frames', 1) > 1:   # reading would silently take the first frame
+                raise ValueError(f"{path}: an animated image ({im.n_frames} frames); save the frame to purify as "
+                                 "its own file")
             im.load(); mode = im.mode
+            if 'A' in im.getbands() or 'transparency' in im.info:
+                alpha = np.asarray(im.convert('RGBA'))[..., 3]
+                if (alpha < 255).any():
+                    warnings.warn(f"{path}: an image with transparency ({(alpha < 255).mean():.0%} of its pixels), "
+                                  "its alpha dropped: transparent pixels take their stored colour")
             if mode in _HIGH_DEPTH:
                 a = np.asarray(im).astype(np.float64)
                 if mode != 'F': a = a / 65535
@@ -272,10 +281,13 @@ def check_batch(x, # what a .pt/.npy file held
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in 'biuf':
             raise ValueError(f"{path}: a NumPy array of dtype {x.dtype}; expected numbers in [0,1]")
+        if not x.dtype.isnative: x = x.astype(x.dtype.newbyteorder('='))   # big-endian .npy: torch reads native only
         x = torch.from_numpy(np.ascontiguousarray(x))
     if not isinstance(x, Tensor):
         hint = ' (save the tensor itself: torch.save(x, path))' if isinstance(x, (dict, list, tuple)) else ''
         raise ValueError(f"{path}: expected a tensor (B,C,H,W), found {type(x).__name__}{hint}")
+    if x.device.type == 'meta':
+        raise ValueError(f"{path}: a tensor on the meta device (a shape without values); save the tensor with its data")
     shape = tuple(x.shape)
     if x.ndim == 3 and shape[0] == channels: x = x[None]                     # one image (C,H,W)
     elif x.ndim == 3:
@@ -307,13 +319,27 @@ def check_batch(x, # what a .pt/.npy file held
 # %% ../nbs/11_checks.ipynb #e2ccce74
 def _lock_path(path:Path)->Path: return path.with_name(f'.{path.name}.lock')
 
+def check_regular_file(path:str|Path, # a file a run will write (and replace as a whole)
+                       what:str='results file', # for the message
+                      )->Path:
+    "`path`, unless it exists as something else than a regular file (a link, FIFO, device, folder): a `ValueError`."
+    p = Path(path)
+    if p.is_symlink():   # /dev/stdout, or a link to a device: reading may block, and a replace would drop the link
+        raise ValueError(f"{p}: a symbolic link (to {os.readlink(p)}); expected a regular {what}: name the file itself")
+    if p.exists() and not p.is_file():
+        mode = p.stat().st_mode
+        kind = ('a folder' if p.is_dir() else 'a FIFO (named pipe)' if stat.S_ISFIFO(mode) else
+                'a device' if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else 'a special file')
+        raise ValueError(f"{p}: {kind}, not a regular file; expected a {what}")
+    return p
+
 @contextlib.contextmanager
 def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock is the hidden sibling .NAME.lock
                    what:str='results file', # for the message
                   ):
     "Hold an exclusive `fcntl.flock` on `path`'s lock file while the block runs; else a `ValueError` naming the holder."
     import fcntl
-    path = Path(path); lock = _lock_path(path)
+    path = check_regular_file(path, what); lock = _lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -328,6 +354,7 @@ def exclusive_lock(path:str|Path, # the file to guard (a results file); the lock
 
 def check_unlocked(path:str|Path, what:str='results file'):
     "Raise as `exclusive_lock` would when another process holds `path`'s lock now (an early check: it creates nothing)."
+    check_regular_file(path, what)
     if _lock_path(Path(path)).exists():
         with exclusive_lock(path, what): pass
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #365f938b
 from __future__ import annotations
-import argparse, inspect, json, platform, sys, warnings
+import argparse, fnmatch, inspect, json, math, platform, sys, warnings
 from dataclasses import fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -13,13 +13,11 @@ import mimicdiffusion
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'ATTACK_SETTINGS', 'RECORDED_IF_SET', 'EVAL_ATTACKS',
-           'CASCADE_KEYS', 'CLIError', 'Command', 'register', 'one_line', 'build_parser', 'main', 'package_version',
-           'device_summary', 'human_size', 'assets_listing', 'info', 'add_train_arguments', 'run_config', 'train_data',
-           'train_command', 'add_demo_arguments', 'demo', 'add_speed_arguments', 'apply_speed', 'add_purify_arguments',
-           'purify_command', 'time_label', 'add_solver_argument', 'parse_settings', 'purifier_settings',
-           'add_evaluate_arguments', 'load_classifier', 'evaluation_setup', 'make_attack', 'cascade_selection',
-           'evaluate_command']
+__all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError', 'Command', 'register', 'one_line',
+           'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
+           'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
+           'add_speed_arguments', 'add_purify_arguments', 'purify_command', 'add_solver_argument',
+           'add_evaluate_arguments', 'eval_config', 'evaluate_command', 'add_study_arguments', 'study_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -66,8 +64,8 @@ def build_parser()->argparse.ArgumentParser:
 def main(argv:Optional[list]=None, # the arguments after the program name; None: `sys.argv[1:]`
         )->int:
     "Run the command line: returns 0, or exits with 2 after a one-line `mimicdiffusion: error: ...` on stderr."
-    parser = build_parser()
-    try:
+    try:   # building the parser imports torch (the defenses' names): Ctrl-C there is caught too
+        parser = build_parser()
         with warnings.catch_warnings():   # a warning is one line too: `mimicdiffusion: warning: ...`
             warnings.showwarning = lambda m, *a, **k: print(f'mimicdiffusion: warning: {one_line(m)}', file=sys.stderr)
             args = parser.parse_args(argv)
@@ -131,15 +129,17 @@ def info(args=None):
     for line in assets_listing(): print(f'  {line}')
 
 # %% ../nbs/10_cli.ipynb #8a708f2f
-def _number(typ, low, strict:bool=False):
-    "An argparse `type`: `typ(s)`, checked to be > `low` (`strict`) or >= `low`."
+def _number(typ, low, strict:bool=False, below:Optional[float]=None, finite:bool=False):
+    "An argparse `type`: `typ(s)`, checked to be > `low` (`strict`) or >= `low`, < `below` when given, finite if asked."
     def conv(s):
         try: v = typ(s)
         except ValueError:
             article = 'an' if typ is int else 'a'
             raise argparse.ArgumentTypeError(f'expected {article} {typ.__name__}, got {s!r}') from None
+        if (finite or below is not None) and not math.isfinite(v): raise argparse.ArgumentTypeError(f'expected a finite number, got {s}')
         if v < low or (strict and v == low):
             raise argparse.ArgumentTypeError(f'must be {">" if strict else ">="} {low}, got {s}')
+        if below is not None and v >= below: raise argparse.ArgumentTypeError(f'must be < {below}, got {s}')
         return v
     return conv
 
@@ -161,11 +161,11 @@ def add_train_arguments(p:argparse.ArgumentParser):
         '--steps', type=_number(int, 0, True), help="optimizer steps of the whole run (default: the function's)"
     )
     p.add_argument('--batch-size', type=_number(int, 0, True), help='images per step')
-    p.add_argument('--lr', type=_number(float, 0, True), help='peak learning rate (linear warmup, then cosine decay)')
+    p.add_argument('--lr', type=_number(float, 0, True, finite=True), help='peak learning rate (linear warmup, then cosine decay)')
     p.add_argument('--warmup', type=_number(int, 0), help='steps of linear learning-rate warmup')
-    p.add_argument('--weight-decay', type=_number(float, 0), help='AdamW weight decay')
+    p.add_argument('--weight-decay', type=_number(float, 0, finite=True), help='AdamW weight decay')
     p.add_argument(
-        '--ema', type=_number(float, 0), help='decay of the exponential moving average of the weights (below 1)'
+        '--ema', type=_number(float, 0, below=1), help='decay of the exponential moving average of the weights (below 1)'
     )
     p.add_argument('--seed', type=_number(int, 0), help='seed of the initialization, the batches and the noise')
     p.add_argument('--threads', type=_number(int, 0), help='torch CPU threads; 0: torch default')
@@ -182,6 +182,14 @@ def add_train_arguments(p:argparse.ArgumentParser):
     p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/10_cli.ipynb #30692ec6
+def _saved_config(path:Path)->dict:
+    "The settings a run folder saved (none if it has no config.json); a file that is not a JSON object names itself."
+    if not path.exists(): return {}
+    try: saved = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise CLIError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(saved, dict): raise CLIError(f'{path}: expected a JSON object of settings, found {type(saved).__name__}')
+    return saved
+
 def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
                default, # the training function's default `TrainConfig`
                args:argparse.Namespace, # parsed options of `add_train_arguments`
@@ -192,13 +200,15 @@ def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
     base = default
     if args.resume:
         if not ck.exists(): raise CLIError(f'--resume: no checkpoint in {out}')
-        saved = json.loads((out/'config.json').read_text()) if (out/'config.json').exists() else {}
+        saved = _saved_config(out/'config.json')
         if saved.get('kind', kind) != kind:
             raise CLIError(f"--resume: {out} holds a {saved['kind']} run, not a {kind} run")
         base = replace(default, **{f.name: saved[f.name] for f in fields(default) if f.name in saved})
     elif ck.exists():
         raise CLIError(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
     cfg = replace(base, **{k: v for k in TRAIN_OPTIONS if (v := getattr(args, k)) is not None}, device=args.device)
+    from mimicdiffusion.embedded import check_train_config
+    check_train_config(cfg, f'{out/"config.json"} (with the options given)' if args.resume else 'the options')
     from mimicdiffusion.checks import check_device
     check_device(args.device)
     if args.stop_at is not None and args.stop_at > cfg.steps:
@@ -293,13 +303,19 @@ def add_speed_arguments(p):
         '--channels-last', action='store_true', help='channels_last memory format for the diffusion network (GPU speed)'
     )
 
-def apply_speed(den, args):
-    "The denoiser with the --bf16 / --channels-last options applied."
-    if not (args.bf16 or args.channels_last): return den
-    if not hasattr(den, 'speed'):
-        raise CLIError(f'--bf16/--channels-last: the denoiser {type(den).__name__} has no speed options')
-    import torch
-    return den.speed(torch.bfloat16 if args.bf16 else None, args.channels_last)
+def _dest(group, name:str)->str: return f'{group}.{name}' if group else name
+
+def _option_error(e:Exception)->CLIError:
+    "An `EvalConfig` error as the command line's: 'attack.eps 8: ...' -> '--eps 8: ...'."
+    from mimicdiffusion.api import OPTIONS
+    msg = str(e)
+    for group, name, opt, _ in OPTIONS:
+        key = _dest(group, name) if group else 'robust_in'
+        if msg.startswith(key) and msg[len(key):len(key) + 1] in (' ', ':'):
+            msg = opt + msg[len(key):]
+            if name == 'settings': msg += ' (on the command line: --set FIELD=VALUE)'
+            break
+    return CLIError(msg)
 
 def _defense_help(extra:tuple=())->str:
     from mimicdiffusion.purifiers import PURIFIERS
@@ -333,6 +349,12 @@ def add_purify_arguments(p):
     p.add_argument('--t-star', type=_number(int, 0), default=100, help='DiffPure/GDMP diffusion depth')
     add_solver_argument(p)
     p.add_argument(
+        '--published',
+        action='store_true',
+        help="DiffPure as its code runs it (with --solver sde): its float32 time grid, its time labels per network "
+        "type, its discrete diffusion to t*, no output clamp (.pt/.npy outputs keep values outside [0,1])",
+    )
+    p.add_argument(
         '--checkpoint',
         help=(
             'a diffusion checkpoint (diffusers folder or hub id, OpenAI .pt, score_sde .pth); default: the embedded'
@@ -354,34 +376,25 @@ def add_purify_arguments(p):
 @register('purify', 'Purify image files or saved batches with the embedded model or your checkpoint.',
           add_purify_arguments)
 def purify_command(args):
-    "Purify image files or saved batches: `mimicdiffusion purify`."
+    "Purify image files or saved batches: `mimicdiffusion purify` (the purifier from `api.load_purifier`, 07c)."
     from mimicdiffusion.demo import purify_files, IMAGE_EXTS
-    from mimicdiffusion.purifiers import make_purifier
-    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path, user_file
+    from mimicdiffusion.api import ModelConfig, DefenseConfig, load_purifier
+    from mimicdiffusion.checks import check_budget, check_writable_dir, check_input_path
     for p in args.inputs: check_input_path(p, ('.pt', '.npy') + IMAGE_EXTS)
     check_budget(args.eps, what='--eps')
     check_writable_dir(args.out)
+    from mimicdiffusion.purifiers import PURIFIERS
+    check_choice(args.defense, PURIFIERS, '--defense')
+    try:   # the settings, checked before anything loads; one that does not apply (--t-star with mimic) is refused
+        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16, channels_last=args.channels_last)
+        defense = DefenseConfig(args.defense, preset=args.preset, K=args.K, t_star=args.t_star, solver=args.solver,
+                                published=args.published or None)
+    except ValueError as e: raise _option_error(e) from None
     dev = _setup_torch(args)
-    if args.checkpoint:
-        from mimicdiffusion.checkpoints import load_checkpoint
-        with user_file(args.checkpoint, 'diffusion checkpoint'):
-            den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
-        size = getattr(den, 'sample_size', None) or getattr(den, 'image_size', None)
-        C = getattr(den, 'in_channels', None) or 3
-        if size is None: raise CLIError(f'{args.checkpoint}: cannot tell the image size the model takes')
-        shape = (C, size, size) if isinstance(size, int) else (C, *size)
-    else:
-        from mimicdiffusion.embedded import load_embedded
-        emb = load_embedded(dev); den, sched, shape = emb.denoiser, emb.sched, emb.image_shape
-    den, sched = apply_speed(den, args).to(dev), sched.to(dev)
-    pur = make_purifier(args.defense, den, sched, **purifier_settings(args))
+    pur, shape = load_purifier(model, defense, args.eps, device=dev)
     written = purify_files(args.inputs, args.out, pur, shape, resize=args.resize, seed=args.seed,
                            progress=not args.quiet, overwrite=args.overwrite)
     print(f'purified {len(written)} file(s) into {args.out}')
-
-def time_label(args)->str:
-    "The time labels of a continuous-time checkpoint: the reference code's plain index for `--preset reference_code`."
-    return 'index' if getattr(args, 'defense', 'mimic') == 'mimic' and args.preset == 'reference_code' else 'matched'
 
 def add_solver_argument(p):
     "`--solver`: DiffPure's and GDMP's sampler, from `diffusion.SOLVERS`."
@@ -389,297 +402,121 @@ def add_solver_argument(p):
     p.add_argument('--solver', default='ddpm', help=f"DiffPure/GDMP sampler: {', '.join(SOLVERS)} "
                    "('sde', 'ode': the VP SDE or probability-flow ODE from t* = t_star/1000, as DiffPure published)")
 
-def parse_settings(items:list[str], # 'FIELD=VALUE' strings, as typed after --set
-                  )->dict:
-    "MimicConfig field overrides from `FIELD=VALUE` strings, each value converted to the field's type."
-    from typing import Union, get_args, get_origin, get_type_hints
-    from mimicdiffusion.mimic import MimicConfig
-    hints, out = get_type_hints(MimicConfig), {}
-    for item in items:
-        name, sep, value = item.partition('=')
-        if not sep or name not in hints:
-            raise CLIError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(hints)}")
-        if name in ('K', 'eps'): raise CLIError(f"--set {item!r}: {name} has its own option, --{name}")
-        typ, optional = hints[name], False
-        if get_origin(typ) is Union:   # Optional[X]: 'none' gives None, anything else an X
-            typ, optional = next(t for t in get_args(typ) if t is not type(None)), True
+# %% ../nbs/10_cli.ipynb #0ec66106
+_NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
+_FLAGS = ('bf16', 'channels_last', 'published')
+_TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int, 'surrogate_K': int,
+          'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
+
+def _typed(typ):
+    "An argparse `type`: `typ(s)` with a one-line error (a float may be a fraction, '8/255'); `EvalConfig` checks the range."
+    def conv(s):
         try:
-            if optional and value.lower() == 'none': out[name] = None
-            elif typ is bool: out[name] = {'true': True, 'false': False}[value.lower()]
-            elif typ is tuple: out[name] = tuple(float(v) for v in value.split(','))
-            elif typ in (int, float): out[name] = typ(value)
-            else: out[name] = value
-        except (KeyError, ValueError):
-            raise CLIError(f"--set {item!r}: {value!r} is not a valid {name}") from None
-    return out
-
-def purifier_settings(args, K:Optional[int]=None)->dict:
-    """The `make_purifier` settings the command line gives, `--set` included (`K` overrides `--K`, e.g. for the
-    surrogate, which so purifies with the same settings as the defense). MimicDiffusion's are checked here, before
-    anything loads: a bad `--set` value, or `--norm L2` without `--set phi=...` (`mimic_config`, 05a), is a
-    `CLIError`."""
-    overrides = parse_settings(getattr(args, 'set', []))
-    defense = getattr(args, 'defense', 'mimic')
-    if overrides and defense != 'mimic':
-        raise CLIError(f'--set changes MimicDiffusion settings; --defense {defense} has none')
-    out = dict(preset=args.preset, K=K or args.K, eps=args.eps, norm=getattr(args, 'norm', 'Linf'), **overrides)
-    if defense == 'mimic':
-        from mimicdiffusion.purifiers import mimic_config
-        try: mimic_config(**out)
-        except ValueError as e: raise CLIError(f'{e} (on the command line: --set FIELD=VALUE)') from None
-    return dict(out, t_star=args.t_star, solver=args.solver)
-
-
-# %% ../nbs/10_cli.ipynb #d6067a95
-def _generator(x, seed:int):
-    import torch
-    return torch.Generator(device=x.device).manual_seed(seed)
-
-# each --attack: (args, x, seed) -> (its name in `attacks.ATTACKS`, its keyword arguments for the batch x)
-ATTACK_SETTINGS = {
-    'pgd': lambda a, x, seed: ('pgd', dict(steps=a.iters, eot=a.eot, generator=_generator(x, seed))),
-    'apgd': lambda a, x, seed: ('apgd', dict(steps=a.iters, eot=a.eot, seed=seed)),
-    'autoattack': lambda a, x, seed: ('autoattack', dict(version='standard', seed=seed)),
-    'autoattack-rand': lambda a, x, seed: ('autoattack', dict(version='rand', seed=seed)),
-}
-# option -> its default
-RECORDED_IF_SET = {'bf16': False, 'channels_last': False, 'set': [], 'solver': 'ddpm', 'robust_in': []}
-
-EVAL_ATTACKS = ('none', *ATTACK_SETTINGS)
+            if typ is float and '/' in s: a, b = s.split('/'); return float(a) / float(b)
+            return typ(s)
+        except (ValueError, ZeroDivisionError):
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
+    return conv
 
 def add_evaluate_arguments(p):
-    "The options of `mimicdiffusion evaluate`."
-    from mimicdiffusion.attacks import GRAD_MODES, NORMS
-    p.add_argument('--dataset', default='fmnist', help='fmnist (embedded), cifar10, cifar100 or imagenet')
-    p.add_argument(
-        '--data-root', type=Path, help='data folder (cifar: holding cifar-10-batches-py; imagenet: an ImageFolder root)'
-    )
-    p.add_argument('--defense', default='mimic', help=_defense_help(('none',)))
-    p.add_argument('--preset', default='paper', help=_preset_help()); p.add_argument('--K', type=_number(int, 0, True))
-    p.add_argument('--t-star', type=_number(int, 0), default=100)
-    add_solver_argument(p)
-    p.add_argument('--attack', default='pgd', help=', '.join(EVAL_ATTACKS))
-    p.add_argument('--grad', default='bpda', help=', '.join(GRAD_MODES))
-    p.add_argument(
-        '--surrogate-K',
-        type=_number(int, 0, True),
-        default=10,
-        help="grad=surrogate: sampler steps of the shorter purification",
-    )
-    p.add_argument('--eps', type=_number(float, 0, True), default=0.1, help='budget in [0,1] pixel units')
-    p.add_argument('--norm', default='Linf', help=', '.join(NORMS))
-    p.add_argument('--iters', type=_number(int, 0, True), default=10)
-    p.add_argument('--eot', type=_number(int, 0, True), default=1)
-    # `--n-images` first: under torchrun, `--n` alone would be taken as an abbreviation of torchrun's own options
-    p.add_argument('--n-images', '--n', dest='n', type=_number(int, 0, True), default=256, help='images to evaluate')
-    p.add_argument('--batch-size', type=_number(int, 0, True), default=16)
-    p.add_argument(
-        '--seeds', type=int, nargs='+', default=[0], help='purification seeds (several: worst case and majority vote)'
-    )
+    "The options of `mimicdiffusion evaluate`: one per `EvalConfig` setting (`api.OPTIONS`), then where and how to run."
+    from mimicdiffusion.api import OPTIONS
+    for group, name, opt, help in OPTIONS:
+        names = [opt, '--n'] if opt == '--n-images' else [opt]   # `--n-images` first: under torchrun `--n` alone is ambiguous
+        if name in _FLAGS: p.add_argument(*names, dest=_dest(group, name), action='store_true', default=None, help=help)
+        else:
+            p.add_argument(*names, dest=_dest(group, name), type=_typed(_TYPES[name]) if name in _TYPES else None,
+                           nargs='+' if name in _NARGS else None, default=None, help=help,
+                           metavar='FILE' if name == 'robust_in' else 'FIELD=VALUE' if name == 'settings' else None)
+    p.add_argument('--classifier-arch', help='with --classifier PATH: the architecture (the same as --classifier ARCH:PATH)')
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
-    p.add_argument(
-        '--robust-in',
-        nargs='+',
-        default=[],
-        metavar='FILE',
-        help='a cascade, as AutoAttack runs its attacks: attack only the images that every FILE (a finished run of '
-        'this defense, budget, seeds and weights under another attack) records as robust; the summary\'s "cascade" '
-        'counts the others as broken',
-    )
-    p.add_argument('--checkpoint', help='diffusion checkpoint for cifar/imagenet')
-    p.add_argument('--format', default='auto')
-    p.add_argument('--classifier', help='classifier state dict for cifar/imagenet')
-    p.add_argument('--classifier-arch', default=None)
-    p.add_argument(
-        '--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu'
-    )
-    p.add_argument('--threads', type=_number(int, 0), default=0)
-    p.add_argument(
-        '--set',
-        nargs='+',
-        metavar='FIELD=VALUE',
-        default=[],
-        help='MimicDiffusion settings over the preset, e.g. energy=l2 window=0.3,0.79 phi=none (fields of MimicConfig)',
-    )
-    add_speed_arguments(p)
-    p.add_argument('--quiet', action='store_true')
+    p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
+    p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
 
-def load_classifier(arch:str, path:str, n_classes:int):
-    "A classifier of images in [0,1]: torchvision resnet50 (ImageNet normalisation inside) or RobustBench WRN-28-10."
-    import torch
-    from torch import nn
-    if arch == 'resnet50':
-        import torchvision
-        net = torchvision.models.resnet50(num_classes=n_classes)
-        norm = torchvision.transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    elif arch == 'wrn-28-10':
-        try: from robustbench.model_zoo.architectures.wide_resnet import WideResNet
-        except ImportError:
-            raise CLIError('--classifier-arch wrn-28-10 needs RobustBench: pip install robustbench') from None
-        net, norm = WideResNet(depth=28, widen_factor=10, num_classes=n_classes), nn.Identity()
-    else: raise CLIError(f"--classifier-arch {arch!r}: expected resnet50 or wrn-28-10")
-    from mimicdiffusion.checks import load_user_file, user_file
-    sd = load_user_file(path, 'classifier state dict')
-    sd = sd['state_dict'] if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict) else sd
-    if not (isinstance(sd, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
-        raise CLIError(f'--classifier {path}: expected a state dict (names -> tensors), found {type(sd).__name__}')
-    sd = {k.removeprefix('module.'): v for k, v in sd.items()}
-    with user_file(path, f'{arch} state dict'): missing, unexpected = net.load_state_dict(sd, strict=False)
-    if missing or unexpected:
-        raise CLIError(f'--classifier {path}: does not fit {arch}: missing {missing[:3]}, unexpected {unexpected[:3]}')
-    return nn.Sequential(norm, net).eval()
+# %% ../nbs/10_cli.ipynb #96d66e51
+def _classifier_spec(args)->Optional[str]:
+    "--classifier as a spec: ARCH:PATH from --classifier-arch, or a bare path read with the data set's default architecture."
+    spec, arch = getattr(args, 'model.classifier'), args.classifier_arch
+    if arch is not None:
+        if spec is None: raise CLIError('--classifier-arch needs --classifier PATH')
+        return f'{arch}:{spec}'
+    if spec is None: return None
+    from mimicdiffusion.classifiers import parse_spec
+    try: parse_spec(spec); return spec
+    except ValueError:
+        if not Path(spec).exists() and not spec.endswith(('.pt', '.pth', '.ckpt', '.bin', '.safetensors')): raise
+    dataset = getattr(args, 'data.dataset')
+    return f"{'resnet50' if dataset == 'imagenet' else 'wrn-28-10'}:{spec}"   # a state dict file, as before specs
 
-def evaluation_setup(args, device):
-    "(classifier, purifier or None, data set, classifier_transform, weights digests) for the evaluate command."
-    import torch.nn.functional as F
-    from mimicdiffusion.evaluation import weights_digest, embedded_digests
-    if args.dataset == 'fmnist':
-        if args.checkpoint or args.classifier or args.classifier_arch:   # they would be ignored
-            raise CLIError('--checkpoint, --classifier and --classifier-arch apply to cifar10, cifar100 and imagenet; '
-                           'fmnist uses the embedded models')
-        from mimicdiffusion.embedded import load_embedded
-        from mimicdiffusion.data import fashion_mnist
-        emb = load_embedded(device)
-        try: data = fashion_mnist('test', args.data_root, download=False)
-        except FileNotFoundError:
-            if args.data_root is not None:
-                raise CLIError(f'--data-root {args.data_root}: the Fashion-MNIST test files are not there') from None
-            data = emb.data          # the 1,000 shipped test images
-        clf, den, sched, transform = emb.classifier, emb.denoiser, emb.sched, None
-        weights = embedded_digests()
-    elif args.dataset in ('cifar10', 'cifar100', 'imagenet'):
-        from mimicdiffusion.data import cifar, imagenet
-        from mimicdiffusion.checkpoints import load_checkpoint
-        if not (args.data_root and args.checkpoint and args.classifier):
-            raise CLIError(f'--dataset {args.dataset} needs --data-root, --checkpoint and --classifier')
-        n_classes = {'cifar10': 10, 'cifar100': 100, 'imagenet': 1000}[args.dataset]
-        data = imagenet(args.data_root) if args.dataset == 'imagenet' else cifar(args.data_root, n_classes)
-        clf = load_classifier(
-            args.classifier_arch or ('resnet50' if args.dataset == 'imagenet' else 'wrn-28-10'),
-            args.classifier,
-            n_classes,
-        ).to(device)
-        den, sched = load_checkpoint(args.checkpoint, format=args.format, time_label=time_label(args))
-        den, sched = den.to(device), sched.to(device)
-        weights = {
-            'checkpoint': (
-                weights_digest(args.checkpoint) if Path(args.checkpoint).exists() else args.checkpoint
-            ),  # a hub id
-            'classifier': weights_digest(args.classifier),
-        }
-        transform = (
-            (lambda x: F.interpolate(x, size=224, mode='bilinear', antialias=True, align_corners=False))
-            if args.dataset == 'imagenet'
-            else None
-        )
-    else: raise CLIError(f"--dataset {args.dataset!r}: expected fmnist, cifar10, cifar100 or imagenet")
-    from mimicdiffusion.purifiers import make_purifier
-    den = apply_speed(den, args)
-    settings = purifier_settings(args)   # checks --set (and phi under L2) for --defense none too
-    if args.defense == 'none': return clf, None, data, transform, weights
-    pur = make_purifier(args.defense, den, sched, **settings)
-    return clf, pur, data, transform, weights
-
-def make_attack(args, clf, pur, transform):
-    "attack(x, y, seed) -> x_adv for the harness, or None."
-    check_choice(args.attack, EVAL_ATTACKS, '--attack')
-    from mimicdiffusion.attacks import DefendedModel, Classify, get_attack, GRAD_MODES, NORMS
-    check_choice(args.grad, GRAD_MODES, '--grad')
-    check_choice(args.norm, NORMS, '--norm')
-    if args.attack == 'none': return None   # after the checks: no bogus --grad or --norm passes with --attack none
-    if pur is None: model = Classify(clf, transform)
-    else:
-        sur = None
-        if args.grad == 'surrogate':
-            from mimicdiffusion.purifiers import make_purifier
-            sur = make_purifier(args.defense, pur.denoiser, pur.sched, **purifier_settings(args, K=args.surrogate_K))
-        model = DefendedModel(pur, clf, grad=args.grad, surrogate=sur, classifier_transform=transform)
-    def attack(x, y, seed):
-        name, settings = ATTACK_SETTINGS[args.attack](args, x, seed)
-        return get_attack(name)(model, x, y, args.eps, args.norm, **settings).x_adv
-    return attack
-
-CASCADE_KEYS = (  # the config keys every file of a cascade shares
-    'dataset', 'data_root', 'defense', 'K', 't_star', 'solver', 'eps', 'norm', 'seeds', 'checkpoint', 'format',
-    'classifier', 'classifier_arch', 'bf16', 'channels_last', 'mimic_config', 'weights')
-
-def cascade_selection(files:list, # results files named by --robust-in
-                      n:int, # images 0..n-1
-                      config:dict, # this run's config (as its header will hold it)
-                     )->list[int]:
-    "The images of 0..n-1 that every file records as robust; each shares this run's defense, budget, seeds, weights."
-    from mimicdiffusion.evaluation import config_diff, read_results, robust_indices
-    shared = lambda c: {k: c.get(k, RECORDED_IF_SET.get(k)) for k in CASCADE_KEYS}
-    keep = set(range(n))
-    for f in files:
-        head = read_results(f)[0]
-        if head is None: raise CLIError(f'--robust-in {f}: holds no results header')
-        diff = config_diff(shared(head['config']), shared(config))
-        if diff:
-            raise CLIError(
-                f'--robust-in {f}: a run of another defense, budget, seeds or weights (file != now): '
-                + '; '.join(diff))
-        keep &= set(robust_indices(f, n))
-    return sorted(keep)
+def eval_config(args)->'EvalConfig':
+    "The `EvalConfig` of the parsed `evaluate` options: every setting checked before anything is loaded or written."
+    from mimicdiffusion.api import OPTIONS, GROUPS, EvalConfig, parse_settings as api_parse_settings
+    groups, robust_in = {g: {} for g in GROUPS}, ()
+    try:
+        for group, name, _, _ in OPTIONS:
+            v = getattr(args, _dest(group, name))
+            if v is None: continue
+            if group is None: robust_in = tuple(v)
+            elif name == 'settings': groups[group][name] = api_parse_settings(v)
+            else: groups[group][name] = tuple(v) if name in _NARGS else v
+        spec = _classifier_spec(args)
+        if spec is not None: groups['model']['classifier'] = spec
+        return EvalConfig(**{g: GROUPS[g](**kw) for g, kw in groups.items()}, robust_in=robust_in)
+    except ValueError as e: raise _option_error(e) from None
 
 @register('evaluate', 'Clean and robust accuracy of a defense under an attack: resumable, sharded under torchrun.',
           add_evaluate_arguments)
 def evaluate_command(args):
-    "Clean and robust accuracy of a defense under an attack: `mimicdiffusion evaluate`."
+    "`mimicdiffusion evaluate`: the options as an `EvalConfig`, run by `run_evaluation` (07c); prints the summary."
     import torch
-    from mimicdiffusion.evaluation import (evaluate_distributed, init_distributed, make_predict, get_batch,
-                                           robust_indices)
-    from mimicdiffusion.stats import summarize, wilson
-    from mimicdiffusion.attacks import Classify
-    from mimicdiffusion.checks import check_budget, check_device, check_seeds, check_writable_dir, check_unlocked
-    if args.threads: torch.set_num_threads(args.threads)
-    args.seeds = check_seeds(args.seeds, '--seeds')       # checked before anything is loaded or written
-    if args.norm not in ('Linf', 'L2'): raise CLIError(f"--norm {args.norm!r}: expected Linf or L2")
-    check_budget(args.eps, args.norm, what='--eps')
-    if args.robust_in and args.attack == 'none':
-        raise CLIError('--robust-in selects images for an attack; --attack none runs none')
-    for f in args.robust_in:
+    from mimicdiffusion.api import run_evaluation
+    from mimicdiffusion.checks import check_device
+    from mimicdiffusion.evaluation import init_distributed
+    cfg = eval_config(args)
+    for f in cfg.robust_in:
         if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
-    if args.out.is_dir(): raise CLIError(f'--out {args.out}: is a folder; expected a results file (.jsonl)')
-    check_writable_dir(args.out.parent, '--out'); check_unlocked(args.out)   # another run on --out: refused at once
-    dist = init_distributed()
-    device = check_device(args.device) if args.device else dist.device
-    clf, pur, data, transform, weights = evaluation_setup(args, device)
-    if args.n > len(data): raise CLIError(f'--n-images {args.n}: the data set holds {len(data)} images')
-    check_budget(args.eps, args.norm, get_batch(data, [0])[0].shape, '--eps')   # the L2 bound needs the image size
-    attack = make_attack(args, clf, pur, transform)
-    classify = Classify(clf, transform)
-    # options added after results files existed are recorded only when not at their default, so those files still resume
-    config = {
-        k: str(v) if isinstance(v, Path) else v
-        for k, v in vars(args).items()
-        if k not in ('out', 'quiet', 'device', 'threads', '_run', 'command') and RECORDED_IF_SET.get(k, object()) != v
-    }
-    if pur is not None and hasattr(pur, 'cfg'): config['mimic_config'] = json.loads(pur.cfg.to_json())
-    config['weights'] = (
-        weights  # so a results file is never resumed, or tabulated, with other weights than it began with
-    )
-    only = cascade_selection(args.robust_in, args.n, config) if args.robust_in else None
-    recs = evaluate_distributed(
-        make_predict(classify, pur),
-        attack,
-        data,
-        args.n,
-        args.batch_size,
-        args.seeds,
-        args.out,
-        config,
-        progress=not args.quiet,
-        device=device,
-        only=only,
-    )
-    if dist.rank != 0: return
-    s = summarize(recs) if recs else {'n': 0}
-    if only is not None:   # the per-image worst case over the cascade: the images not attacked here were broken before
-        k = len(robust_indices(args.out, args.n))
-        s['cascade'] = dict(n=args.n, attacked=len(only), robust_worst=k / args.n,
-                            robust_worst_ci=list(wilson(k, args.n)))
-    print(json.dumps(s, indent=1))
+    if args.threads: torch.set_num_threads(args.threads)
+    device = check_device(args.device) if args.device else None
+    try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device)
+    except ValueError as e: raise _option_error(e) from None   # a setting found wrong once the data is known
+    if init_distributed().rank == 0: print(json.dumps(summary, indent=1))
+
+# %% ../nbs/10_cli.ipynb #8bbb3dc7
+def _queue(s:str)->tuple:
+    try: i, n = (int(v) for v in s.split('/')); assert 0 <= i < n
+    except (ValueError, AssertionError): raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {s!r}") from None
+    return i, n
+
+def add_study_arguments(p):
+    "The options of `mimicdiffusion study`."
+    p.add_argument('action', choices=('run', 'status', 'report'), help='run (or resume) cells, list where they stand, or report')
+    p.add_argument('file', type=Path, help='a study file (TOML), e.g. studies/adaptive.toml')
+    p.add_argument('--cells', help="run only the cells whose names match this pattern, e.g. 'abl-*'")
+    p.add_argument('--queue', type=_queue, default=(0, 1), metavar='I/N', help='this worker of N runs every N-th cell, from I')
+    p.add_argument('--reference', help='report: a row every other row is compared with (paired difference)')
+    p.add_argument('--device', default=None, help='default: cuda when available, else cpu')
+    p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+
+@register('study', 'Run, list or report the evaluation cells of a study file (TOML).', add_study_arguments)
+def study_command(args):
+    "`mimicdiffusion study run|status|report FILE`."
+    from mimicdiffusion.studies import Study
+    if not args.file.is_file(): raise CLIError(f'{args.file}: no such study file')
+    st = Study.load(args.file)
+    if args.action == 'report': print(st.report(reference=args.reference)); return
+    if args.action == 'run':
+        import torch
+        from mimicdiffusion.checks import check_device
+        if args.threads: torch.set_num_threads(args.threads)
+        device = check_device(args.device) if args.device else None
+        st.run(cells=args.cells, queue=args.queue, progress=not args.quiet, device=device,
+               log=lambda m: print(m, file=sys.stderr))
+    for name in st.cells:
+        if args.cells is None or fnmatch.fnmatch(name, args.cells):
+            s = st.state(name); print(f"{name:<40} {s['state']}" + (f"  (cost {s['cost']} gradients)" if s.get('cost') else ''))
+    for l in st.ladders: print(f"{l.name:<40} ladder: {st.ladder_state(l)['state']}")
 
 # %% ../nbs/10_cli.ipynb #6d228c6a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

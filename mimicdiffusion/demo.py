@@ -165,18 +165,34 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
             for i in range(0, len(x), batch_size):
                 with torch.no_grad(): ys.append(purifier(x[i:i + batch_size], generator=g))
                 bar.update(len(ys[-1]))
-            y, ext, dst = torch.cat(ys).clamp(0, 1), p.suffix.lower(), tmp/name
-            if ext in IMAGE_EXTS: write_image(dst, y[0], image_bits(p))   # a 16-bit image stays 16-bit
-            elif ext == '.pt': torch.save(y, dst)
-            else: np.save(dst, y.numpy())
+            y, ext, dst = torch.cat(ys), p.suffix.lower(), tmp/name   # unclamped only where the purifier is
+            if ext in IMAGE_EXTS: y = y.clamp(0, 1)
+            try:
+                if ext in IMAGE_EXTS: write_image(dst, y[0], image_bits(p))   # a 16-bit image stays 16-bit
+                elif ext == '.pt': torch.save(y, dst)
+                else: np.save(dst, y.numpy())
+            except (OSError, RuntimeError) as e:   # a full disk, `ulimit -f`: torch.save raises RuntimeError
+                why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:200]
+                raise OSError(f"{out/name}: cannot write the output ({why}); nothing was written to {out}") from None
             written.append(dst)
         bar.close()
         out.mkdir(parents=True, exist_ok=True)
-        final = []
-        for f in written:
-            os.replace(f, out/f.name)
-            final.append(out/f.name)
+        return _commit(written, out, overwrite)
+
+def _commit(written:list[Path], out:Path, overwrite:bool)->list[Path]:
+    "Move the finished files into `out`; without `overwrite`, a name that exists now (another run) stops it, none kept."
+    final = [out/f.name for f in written]
+    if overwrite:
+        for f, dst in zip(written, final): os.replace(f, dst)
         return final
+    done = []
+    try:   # os.link refuses an existing name: the existence check happens at the write itself
+        for f, dst in zip(written, final): os.link(f, dst); done.append(dst)
+    except FileExistsError as e:
+        for dst in done: dst.unlink()
+        raise ValueError(f"{e.filename2 or e.filename}: written meanwhile by another run; this run kept none of its "
+                         "outputs: choose another out, or pass overwrite (--overwrite)") from None
+    return final
 
 # %% ../nbs/09_demo.ipynb #370bb5ae
 def explorer_run(emb, index:int=0, eps:float=0.1, scale:float=0.183, window:tuple=(0.1, 0.79), split:str='pixel',

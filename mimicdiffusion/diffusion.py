@@ -15,10 +15,11 @@ from tqdm.auto import tqdm
 from .core import check_choice, randn_like
 
 # %% auto #0
-__all__ = ['SOLVERS', 'Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model', 'check_images', 'q_sample',
-           'predict_x0', 'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step', 'strided_timesteps', 'StepInfo',
-           'Guidance', 'parse_bytes', 'GradBudget', 'sample', 'vp_beta', 'vp_abar', 'vp_time', 'VPSDE', 'vp_drift',
-           'VPGaussianDenoiser', 'sample_vp', 'sample_vp_adjoint', 'make_generator', 'Purifier', 'DiffPure']
+__all__ = ['PUBLISHED_LABELS', 'SOLVERS', 'Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model',
+           'check_images', 'q_sample', 'predict_x0', 'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step',
+           'strided_timesteps', 'StepInfo', 'Guidance', 'parse_bytes', 'GradBudget', 'sample', 'vp_beta', 'vp_abar',
+           'vp_time', 'VPSDE', 'vp_drift', 'VPGaussianDenoiser', 'sample_vp', 'sample_vp_adjoint', 'diffpure_grid',
+           'diffpure_abar', 'make_generator', 'check_finite', 'Purifier', 'DiffPure']
 
 # %% ../nbs/01_diffusion.ipynb #671ed111
 class Schedule(nn.Module):
@@ -486,6 +487,51 @@ def sample_vp_adjoint(denoiser:Callable, x:Tensor, sde:VPSDE=VPSDE(), # as in `s
     return ys[-1].view(x.shape)
 
 
+# %% ../nbs/01_diffusion.ipynb #4d227a33
+PUBLISHED_LABELS = ('discrete', 'continuous')
+
+def diffpure_grid(t_star:int=100, # DiffPure's diffusion depth, in steps of 1/N
+                  N:int=1000, # the discrete schedule's length
+                  dt:float=1e-3, # torchsde's step (DiffPure keeps `sdeint`'s default)
+                  t_end:float=1e-5, # where the reverse process stops
+                 )->Tensor:
+    "(K+1,) float32 solver times u_k = 1 - t_k of DiffPure's run: torchsde's float32 steps of `dt`, the last one short."
+    ts = torch.linspace(1 - t_star / N, 1 - t_end, 2, dtype=torch.float32)   # DiffPure's `ts`
+    u = [ts[0]]
+    while u[-1] < ts[1]: u.append(torch.minimum(u[-1] + dt, ts[1]))         # torchsde's loop: min(u + dt, end)
+    return torch.stack(u)
+
+def diffpure_abar(N:int=1000, beta_min:float=0.1, beta_max:float=20.)->Tensor:
+    "(N,) float32 discrete abar of DiffPure's diffusion step: cumprod(1 - linspace(beta_min/N, beta_max/N, N))."
+    return torch.cumprod(1 - torch.linspace(beta_min / N, beta_max / N, N, dtype=torch.float32), 0)
+
+# %% ../nbs/01_diffusion.ipynb #21cd412e
+class _PublishedStep:
+    "Step k of DiffPure's run on `diffpure_grid`'s u_k: drift, noise and labels as its `RevVPSDE` has them (float32)."
+    def __init__(self, denoiser, u:Tensor, labels:str, N:int, beta_min:float, beta_max:float, guidance, generator, x):
+        self.denoiser, self.guidance, self.generator, self.info = denoiser, guidance, generator, None
+        self.labels, self.N, self.b0, self.b1 = labels, N, beta_min, beta_max
+        self.u = u.to(x.device)
+    def _at(self, t:Tensor)->tuple[Tensor, Tensor]:
+        "(label, std) at time t: DDPM-trained: floor(N t), its own std; score_sde: 999 t, score_sde's marginal std."
+        if self.labels == 'discrete': return (t * self.N).long(), (1 - vp_abar(t, self.b0, self.b1)).sqrt()
+        lmc = -0.25 * t ** 2 * (self.b1 - self.b0) - 0.5 * t * self.b0
+        return t * 999, (1 - torch.exp(2 * lmc)).sqrt()
+    def __call__(self, k:int, x:Tensor, x_ref:Optional[Tensor], z:Optional[Tensor]=None, replay:bool=False)->Tensor:
+        "x at u_{k+1}; a replay (the recomputation for backward) leaves out the noise term."
+        t, dt = 1 - self.u[k], self.u[k + 1] - self.u[k]
+        beta = self.b0 + t * (self.b1 - self.b0)
+        label, std = self._at(t)
+        eps = self.denoiser(x, label.expand(x.shape[0]))
+        x_s = x + (beta / 2 * x - beta.sqrt() ** 2 * (eps / std)) * dt   # reverse drift: beta (x/2 + score)
+        if z is not None and not replay: x_s = x_s + beta.sqrt() * (dt.sqrt() * z)
+        a_t, a_s = vp_abar(t, self.b0, self.b1), vp_abar(1 - self.u[k + 1], self.b0, self.b1)
+        info = StepInfo(k, float(999 * t), float(999 * (1 - self.u[k + 1])), x, eps, predict_x0(x, eps, a_t), a_t, a_s,
+                        self.denoiser, replay, x_ref)
+        if not replay: self.info = info
+        g = None if self.guidance is None else self.guidance(info)
+        return x_s if g is None else x_s - g
+
 # %% ../nbs/01_diffusion.ipynb #1268f53d
 def make_generator(x:Tensor, generator=None, seed:Optional[int]=None)->Optional[torch.Generator]:
     "A generator on x's device: the one given, a new one seeded with `seed`, or None (global RNG)."
@@ -494,6 +540,16 @@ def make_generator(x:Tensor, generator=None, seed:Optional[int]=None)->Optional[
             raise ValueError(f"generator is on {generator.device}, images on {x.device}")
         return generator
     return None if seed is None else torch.Generator(device=x.device).manual_seed(int(seed))
+
+def check_finite(out:Tensor, # a purifier's output
+                 what:str, # who made it, for the message
+                )->Tensor:
+    "`out`, unless it holds NaN or Inf: then a one-line `ValueError` naming `what` (never scored as a prediction)."
+    if not torch.isfinite(out).all():
+        bad = (~torch.isfinite(out)).flatten(1).any(1).sum().item()
+        raise ValueError(f"{what}: the purified images are not finite (NaN or Inf in {bad} of {len(out)} images); "
+                         "check the purifier's settings and the denoiser")
+    return out
 
 class Purifier(nn.Module):
     "Base class: images in [0,1] (B,C,H,W) -> purified images in [0,1]; subclasses implement `run_sampler` in [-1,1]."
@@ -522,6 +578,7 @@ class Purifier(nn.Module):
             raise ValueError(f"this purifier's model expects images of shape (B,{shape}), got {tuple(x.shape)}")
         out = self.run_sampler(to_model(x), make_generator(x, generator, seed), grad_checkpoint, progress, callback)
         out = from_model(out)
+        check_finite(out, f'{type(self).__name__}({self.extra_repr()})')
         return out.clamp(0, 1) if self.clamp_output else out
 
 # %% ../nbs/01_diffusion.ipynb #7de79b15
@@ -535,22 +592,51 @@ class DiffPure(Purifier):
                  eta:float=1., clip_x0:bool=True, image_shape:Optional[tuple]=None,
                  solver:str='ddpm', # 'ddpm': `sample`, `eta`; 'sde': reverse VP SDE (Euler-Maruyama); 'ode': prob. flow
                  beta_min:float=0.1, beta_max:float=20., # the VP SDE of 'sde'/'ode' (DiffPure's, score_sde's)
+                 published:bool=False, # 'sde' as DiffPure's code runs it: its grid, labels, diffusion to t*, no clamp
+                 labels:Optional[str]=None, # published: one of `PUBLISHED_LABELS`; None: the denoiser's `time_labels`
                 ):
         super().__init__(denoiser, sched, image_shape)
         if not 0 <= t_star < sched.T: raise ValueError(f"t_star must be in 0..{sched.T-1}, got {t_star}")
         self.t_star, self.eta, self.clip_x0, self.solver = t_star, eta, clip_x0, check_choice(solver, SOLVERS, 'solver')
+        self.published, self.labels = bool(published), None
+        if solver != 'ddpm' and getattr(denoiser, 'time_labels', None) == 'matched':
+            raise ValueError(f"solver={solver!r} calls the network at continuous-time labels; this denoiser was loaded "
+                             "with time_label='matched' (discrete steps): load it with time_label='index' "
+                             "(`purifiers.time_label_for`)")
         if solver == 'ddpm': self.steps, self.sde = strided_timesteps(K or t_star + 1, t_star), None
         else: self.steps, self.sde = None, VPSDE(t_star / sched.T, K or t_star, beta_min=beta_min, beta_max=beta_max)
+        if published: self._publish(K, labels, beta_min, beta_max)
+        elif labels is not None: raise ValueError(f"labels={labels!r} applies to published=True only")
+    def _publish(self, K, labels, beta_min, beta_max):
+        "Switch to DiffPure's conventions (`published=True`); an error for what DiffPure's code cannot run."
+        if self.solver != 'sde':
+            raise ValueError(f"published=True is DiffPure's SDE run: needs solver='sde', got {self.solver!r}")
+        labels = labels or getattr(self.denoiser, 'time_labels', 'discrete')
+        self.labels = check_choice(labels, PUBLISHED_LABELS, 'labels')
+        self.grid, self.beta_range = diffpure_grid(self.t_star, self.sched.T), (beta_min, beta_max)
+        if K is not None and K != len(self.grid) - 1:
+            raise ValueError(f"published=True: DiffPure's grid fixes K = {len(self.grid) - 1} for "
+                             f"t_star={self.t_star}, got K={K}")
+        self.clamp_output = False   # DiffPure gives the classifier (x + 1) / 2 as it is
     @property
-    def K(self)->int: return len(self.steps) if self.sde is None else self.sde.K
+    def K(self)->int:
+        if self.published: return len(self.grid) - 1
+        return len(self.steps) if self.sde is None else self.sde.K
     def guidance(self, generator:Optional[torch.Generator])->Optional[Callable]:
         "The guidance hook of one run: none for DiffPure (GDMP overrides this)."
         return None
     @property
     def supports_adjoint(self)->bool:
         "Whether `grad_checkpoint='adjoint'` (torchsde's adjoint) applies: the unguided SDE solver."
-        return self.solver == 'sde' and self.guidance(None) is None
+        return self.solver == 'sde' and not self.published and self.guidance(None) is None
     def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
+        if self.published:   # DiffPure's code: the discrete float32 abar[t_star - 1], then its torchsde grid
+            a = diffpure_abar(self.sched.T, *self.beta_range).to(x.device)[self.t_star - 1]
+            xt = q_sample(x, a, randn_like(x, generator))
+            step = _PublishedStep(self.denoiser, self.grid, self.labels, self.sched.T, *self.beta_range,
+                                  self.guidance(generator), generator, x)
+            ckpt = grad_checkpoint if grad_checkpoint != 'adjoint' else False
+            return _run_steps(step, xt, x, self.K, True, step.guidance, generator, ckpt, progress, callback)
         if self.sde is None:
             xt = q_sample(x, self.sched.abar_at(self.t_star), randn_like(x, generator))   # the input, diffused to t*
             return sample(self.denoiser, xt, self.steps, self.sched, self.eta, self.guidance(generator), x, generator,
@@ -560,5 +646,7 @@ class DiffPure(Purifier):
             return sample_vp_adjoint(self.denoiser, xt, self.sde, generator)
         return sample_vp(self.denoiser, xt, self.sde, self.solver, self.guidance(generator), x, generator,
                          grad_checkpoint if grad_checkpoint != 'adjoint' else False, progress, callback)
-    def extra_repr(self): return f"t_star={self.t_star}, K={self.K}, eta={self.eta}, solver={self.solver!r}"
+    def extra_repr(self):
+        pub = f", published=True, labels={self.labels!r}" if self.published else ''
+        return f"t_star={self.t_star}, K={self.K}, eta={self.eta}, solver={self.solver!r}{pub}"
 

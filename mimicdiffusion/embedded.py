@@ -22,8 +22,9 @@ from .data import fashion_mnist, fmnist_subset, ASSETS, ArrayDataset
 from .checks import check_device, load_user_file, user_file
 
 # %% auto #0
-__all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'hardware_summary', 'diffusion_loss',
-           'train_diffusion', 'train_classifier', 'export_embedded', 'Embedded', 'load_embedded']
+__all__ = ['UNET_FILE', 'CLF_FILE', 'UNetConfig', 'make_unet', 'SmallCNN', 'TrainConfig', 'hardware_summary',
+           'check_train_config', 'diffusion_loss', 'train_diffusion', 'train_classifier', 'export_embedded', 'Embedded',
+           'load_embedded']
 
 # %% ../nbs/15_embedded.ipynb #eb617cc4
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def _note_hardware(out:Path, step:int, dev:torch.device):
     f.write_text(json.dumps(notes, indent=1))
 
 def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress, ema_model=None, stop_at=None):
+    check_train_config(cfg)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if resume and (out/'checkpoint.pt').exists(): _check_resume(out/'config.json', {'kind': kind, **asdict(cfg)})
     if cfg.threads: torch.set_num_threads(cfg.threads)
@@ -157,6 +159,7 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
                 for be, bm in zip(ema_model.buffers(), model.buffers()):
                     be.copy_(bm)  # batch-norm statistics: the live model's
         run_loss.append(loss.item())
+        if not math.isfinite(run_loss[-1]): _diverged(out, kind, step + 1, f'the loss is {run_loss[-1]}', cfg)
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
             rec = dict(
                 step=step + 1, loss=float(np.mean(run_loss)), lr=_lr_at(cfg, step), elapsed=round(time.time() - t0, 1)
@@ -171,10 +174,37 @@ def _train_loop(kind, model, loss_fn, images, labels, cfg, out, resume, progress
                 rng=torch.get_rng_state(),
             )
             if ema_model is not None: st['ema'] = ema_model.state_dict()
+            bad = [k for m in ('model', 'ema') if m in st for k, v in st[m].items() if not torch.isfinite(v).all()]
+            if bad: _diverged(out, kind, step + 1, f'weights went NaN or Inf ({bad[0]}, ...)', cfg)
             if dev.type == 'cuda': st['cuda_rng'] = torch.cuda.get_rng_state(dev)
             write_atomic(ck, lambda tmp: torch.save(st, tmp))
     log.close(); model.eval()
     return ema_model if ema_model is not None else model
+
+# %% ../nbs/15_embedded.ipynb #9407624c
+_TRAIN_INTS = dict(steps=1, batch_size=1, warmup=0, seed=0, ckpt_every=1, log_every=1, threads=0)   # field: least value
+
+def check_train_config(cfg:TrainConfig, # the settings of a run
+                       where:str='TrainConfig', # where they come from, for the message (e.g. a config.json)
+                      )->TrainConfig:
+    "`cfg`, unless a field has the wrong type or range (ints, lr > 0 and weight decay >= 0 finite, 0 <= ema < 1)."
+    for k, low in _TRAIN_INTS.items():
+        v = getattr(cfg, k)
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"{where}: {k} must be an integer >= {low}, got {v!r}")
+    floats = (('lr', lambda v: 0 < v < math.inf, 'a finite number > 0'),
+              ('weight_decay', lambda v: 0 <= v < math.inf, 'a finite number >= 0'),
+              ('ema', lambda v: 0 <= v < 1, 'a number in [0, 1): the weight of the old average'))
+    for k, ok, want in floats:
+        v = getattr(cfg, k)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not ok(v):
+            raise ValueError(f"{where}: {k} must be {want}, got {v!r}")
+    if not isinstance(cfg.device, str): raise ValueError(f"{where}: device must be a string, got {cfg.device!r}")
+    return cfg
+
+def _diverged(out:Path, kind:str, step:int, what:str, cfg:TrainConfig):
+    raise ValueError(f"{out}: the {kind} run diverged at step {step}: {what} (lr={cfg.lr}, weight_decay={cfg.weight_decay}); "
+                     "the last finite checkpoint is kept; lower --lr or --weight-decay")
 
 # %% ../nbs/15_embedded.ipynb #35ceb6c2
 def diffusion_loss(sched:Schedule):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_mimic.ipynb #30b8284f
 from __future__ import annotations
-import json
+import json, math
 from dataclasses import dataclass, asdict, replace
 from typing import Callable, Optional
 import torch
@@ -50,9 +50,13 @@ class MimicConfig:
                   (self.sign_grad in SIGN_GRADS, f"sign_grad must be one of {SIGN_GRADS}"),
                   (self.K >= 1, "K must be >= 1"),
                   (self.scale >= 0, "scale must be >= 0"),
+                  (self.phi is None or self.phi >= 0, "phi must be None or >= 0"),
                   (self.start is None or self.start >= 0, "start must be None or a timestep >= 0"),
                   (self.shift >= 0, "shift must be >= 0"),
                   (lo_hi, "window must be (lo, hi) with 0 <= lo <= hi <= 1")]
+        numbers = dict(scale=self.scale, eps=self.eps, phi=self.phi, ref_rho=self.ref_rho, eta=self.eta, tau=self.tau)
+        bad = [f"{k}={v}" for k, v in numbers.items() if v is not None and not math.isfinite(v)]
+        if bad: raise ValueError(f"MimicConfig: {', '.join(bad)}: expected finite numbers")   # NaN/inf purify to NaN
         for ok, msg in checks:
             if not ok: raise ValueError(f"MimicConfig: {msg}")
     @property

@@ -4,19 +4,22 @@
 
 # %% ../nbs/05a_purifiers.ipynb #10dd7fe7
 from __future__ import annotations
+import warnings
 from typing import Callable, Optional
 from .core import check_choice
-from .diffusion import Purifier, Schedule, DiffPure
+from .diffusion import Purifier, Schedule, DiffPure, SOLVERS
 from .manhattan import GDMP
 from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
 from .attacks import NORMS
 from .backbones import compile_model
 
 # %% auto #0
-__all__ = ['PURIFIERS', 'mimic_config', 'make_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
+__all__ = ['PURIFIERS', 'BUILTIN_PURIFIERS', 'mimic_config', 'make_purifier', 'time_label_for', 'PurifierProtocol',
+           'register_purifier', 'DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
 # %% ../nbs/05a_purifiers.ipynb #c508475b
 PURIFIERS = {'mimic': MimicDiffusion, 'diffpure': DiffPure, 'gdmp': GDMP}
+BUILTIN_PURIFIERS = tuple(PURIFIERS)   # register_purifier adds others; these names stay
 _all_ = ['DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
 def mimic_config(preset:str='paper', # a key of `PRESETS`
@@ -34,16 +37,20 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
                          'threshold of L-inf 0.1, 0.0627 for that of 8/255')
     return cfg
 
-def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp'
+def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' or one `register_purifier` added
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
                   compile:bool=False, # compile the denoiser in place with `compile_model` (pays over many evaluations)
-                  **settings, # K, eps, norm, t_star, preset, solver (each purifier its own); MimicConfig fields (mimic)
+                  **settings, # K, eps, norm, t_star, preset, solver, published, labels; MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
     if compile: denoiser = compile_model(denoiser)
+    if name not in BUILTIN_PURIFIERS: return _custom_purifier(name, denoiser, sched, settings)
     t_star, solver = settings.pop('t_star', 100), settings.pop('solver', 'ddpm')
+    published, labels = settings.pop('published', False), settings.pop('labels', None)
+    if (published or labels is not None) and name != 'diffpure':
+        raise ValueError(f"published=True (and labels) is DiffPure's own run; {name} has none")
     if name == 'mimic':
         if solver != 'ddpm':
             raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
@@ -52,5 +59,63 @@ def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure' or 'gdmp
     check_choice(settings.pop('norm', 'Linf'), NORMS, 'norm')
     for k in ('eps', 'preset'): settings.pop(k, None)
     if settings: raise ValueError(f"{name} takes no MimicDiffusion settings, got {sorted(settings)}")
-    if K and solver == 'ddpm': K = min(K, t_star + 1)   # at most every timestep
-    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver)
+    if K and solver == 'ddpm' and K > t_star + 1:   # at most every timestep
+        warnings.warn(f"K={K}: {name} with solver='ddpm' runs at most t_star + 1 = {t_star + 1} steps (every timestep "
+                      f"from t_star={t_star}); running K={t_star + 1}")
+        K = t_star + 1
+    pub = dict(published=True, labels=labels) if published else {}
+    return PURIFIERS[name](denoiser, sched, t_star=t_star, K=K, solver=solver, **pub)
+
+# %% ../nbs/05a_purifiers.ipynb #b1054e56
+def time_label_for(defense:str, # a key of `PURIFIERS`, or 'none' (no purifier)
+                   preset:str='paper', # MimicDiffusion's preset
+                   solver:str='ddpm', # DiffPure/GDMP's solver, one of `SOLVERS` (`published=True` runs 'sde')
+                  )->str:
+    "The `time_label` to load a score_sde checkpoint with for this purifier: 'index' for 'sde'/'ode', `reference_code`."
+    if check_choice(solver, SOLVERS, 'solver') in ('sde', 'ode'): return 'index'   # they call the network at 999 t
+    return 'index' if defense == 'mimic' and preset == 'reference_code' else 'matched'
+
+# %% ../nbs/05a_purifiers.ipynb #deaab4ed
+from typing import Protocol, runtime_checkable
+from torch import Tensor
+
+@runtime_checkable
+class PurifierProtocol(Protocol):
+    "What the evaluation calls: `purifier(x, seed=..., generator=..., grad_checkpoint=...)` -> purified images."
+    def __call__(self, x:Tensor, # (B,C,H,W) images in [0,1]
+                 *,
+                 seed:Optional[int]=None, # the purification's randomness by seed (predictions) ...
+                 generator=None, # ... or by a torch.Generator on x's device (attacks); both None: the global RNG
+                 grad_checkpoint:bool|str=False, # exact gradients: a memory hint (True) or 'adjoint'; may be ignored
+                )->Tensor: # (B,C,H,W) purified images in [0,1]
+        ...
+
+# %% ../nbs/05a_purifiers.ipynb #0d5d607d
+import re
+_STANDARD = ('K', 'eps', 'norm')   # the settings every purifier is offered; a factory gets those its signature takes
+
+def register_purifier(name:str, # the name `make_purifier`, `EvalConfig.defense.name` and `--defense` use
+                      factory:Callable, # factory(denoiser, sched, **settings) -> a purifier keeping `PurifierProtocol`
+                      overwrite:bool=False, # replace a purifier registered earlier under `name` (never a built-in one)
+                     )->Callable:
+    "Add a purifier to `PURIFIERS`; returns `factory`, so it also works as a decorator `@register_purifier('name')`."
+    if not (isinstance(name, str) and re.fullmatch(r'[A-Za-z][A-Za-z0-9_-]*', name)):
+        raise ValueError(f"purifier name {name!r}: expected a word such as 'blur' or 'jpeg-rand'")
+    if name in BUILTIN_PURIFIERS or name == 'none': raise ValueError(f"purifier name {name!r} is built in")
+    if name in PURIFIERS and not overwrite:
+        raise ValueError(f"a purifier {name!r} is registered already; pass overwrite=True to replace it")
+    if not callable(factory): raise ValueError(f"register_purifier({name!r}, ...): the factory must be callable")
+    PURIFIERS[name] = factory
+    return factory
+
+def _custom_purifier(name:str, denoiser, sched, settings:dict):
+    "Call the registered factory `name` with the standard settings its signature takes and every other setting."
+    import inspect
+    factory = PURIFIERS[name]
+    try: params = inspect.signature(factory).parameters
+    except (TypeError, ValueError): params = {}
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kw = {k: v for k, v in settings.items() if k not in _STANDARD or (v is not None and (takes_all or k in params))}
+    for k in ('t_star', 'solver', 'preset'): kw.pop(k, None)   # DiffPure's and MimicDiffusion's own
+    try: return factory(denoiser, sched, **kw)
+    except TypeError as e: raise ValueError(f"purifier {name!r}: its factory refused the settings {sorted(kw)}: {e}") from None

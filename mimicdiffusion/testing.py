@@ -14,7 +14,7 @@ from .diffusion import make_generator
 from .evaluation import make_predict
 
 # %% auto #0
-__all__ = ['nearest_mean_classifier', 'NoiseDefense', 'tiny_pgd', 'tiny_setting']
+__all__ = ['nearest_mean_classifier', 'NoiseDefense', 'tiny_pgd', 'tiny_setting', 'ObfuscatedGradient']
 
 # %% ../nbs/07b_testing.ipynb #00d88cbe
 def nearest_mean_classifier(x:Tensor, # (N,C,H,W) training images in [0,1]
@@ -71,3 +71,11 @@ def tiny_setting(eps:float=0.1, steps:int=5, sigma:float=0.1, sleep:float=0.)->t
         'attack': {'name': 'pgd', 'norm': 'Linf', 'eps': eps, 'steps': steps, 'eot': 1},
     }
     return make_predict(clf, defense), tiny_pgd(clf, defense, eps, steps, sleep), data, config
+
+# %% ../nbs/07b_testing.ipynb #cd6a3917
+class ObfuscatedGradient(nn.Module):
+    "The identity in the forward pass; in the backward pass the gradient times 1 + c*N(0,1) per pixel, fresh per call."
+    def __init__(self, c:float=5.): super().__init__(); self.c = c
+    def forward(self, x:Tensor, *, seed:Optional[int]=None, generator=None, grad_checkpoint=False)->Tensor:
+        z = self.c * randn_like(x, make_generator(x, generator, seed)) * x
+        return x + (z - z.detach())

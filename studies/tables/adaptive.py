@@ -1,12 +1,13 @@
 #!/usr/bin/env python
-"""Read the cells of `bench/adaptive.sh` (issue 19): the attack-convergence check and the ablations of MimicDiffusion 'paper'.
+"""The detailed tables and figures of the adaptive-attack study (studies/adaptive.toml): attack convergence, the ablations and
+variants of MimicDiffusion 'paper', and the final comparison, attack by attack (`mimicdiffusion study report` has the summary).
 
-Cells come from bench/adaptive/<cell>.jsonl, or, where the embedded table already ran the same setting on images 0..255
-(bench/embedded_table/<cell>.jsonl, same seeds, batch size and attack seeds), from that table's first n records: the harness derives
+Cells come from results/adaptive/<cell>.jsonl, or, where the embedded table already ran the same setting on images 0..255
+(results/embedded_table/<cell>.jsonl, same seeds, batch size and attack seeds), from that table's first n records: the harness derives
 every random draw from the batch index, so those records are exactly what an n-image run would write. Unfinished cells are listed with
 the images they hold and left out of the tables.
 
-    python bench/adaptive.py     # writes bench/adaptive.md, bench/final_table.md, bench/adaptive/{convergence,ablation,final}.png
+    python studies/tables/adaptive.py   # writes results/adaptive/report/: adaptive.md, final_table.md, {convergence,ablation,final}.png
 """
 from __future__ import annotations
 import sys
@@ -16,23 +17,25 @@ from mimicdiffusion.stats import summarize, wilson, paired_difference
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+REPO = ROOT.parent.parent
 from embedded_table import pct as s_pct   # "acc [lo, hi]" in percent from a summary and a metric name
 
-D, TABLE = ROOT/'adaptive', ROOT/'embedded_table'
+D, TABLE = REPO/'results'/'adaptive', REPO/'results'/'embedded_table'
+REPORT = D/'report'
 DEFENSES = {'paper': ('mimic-paper', 'MimicDiffusion paper'), 'diffpure': ('diffpure', 'DiffPure t*=100'),
             'gdmp': ('gdmp', 'GDMP t*=100')}
 # convergence settings: (attack, iterations, EOT); APGD-10 EOT 2 is the embedded table's exact cell
 CONVERGENCE = [('apgd', 10, 2), ('apgd', 25, 2), ('apgd', 50, 2), ('apgd', 10, 4), ('apgd', 10, 8), ('pgd', 10, 4),
                ('pgd', 25, 4), ('pgd', 10, 8)]
 ATTACKS = {'transfer': 'transfer: PGD-40 on the classifier', 'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact: APGD-10, EOT 2'}
-ABLATIONS = {  # row -> what it changes from 'paper' (bench/adaptive.sh has the MimicConfig fields)
+ABLATIONS = {  # row -> what it changes from 'paper' (studies/adaptive.toml has the MimicConfig fields)
     'paper': 'the paper preset (L1 energy, per-pixel split, phi = 0.2, SR factor 4, window t = 100..790, step 0.183)',
     'energy-l2': 'L2 energy instead of L1', 'split-off': 'no split: L1 and SR terms on every pixel',
     'split-image': 'split per image', 'sr-off': 'super-resolution term off', 'sr2': 'SR factor 2', 'sr7': 'SR factor 7',
     'window-all': 'guidance on every step', 'window-300': 'window t = 300..790', 'window-500': 'window t = 500..790',
     'scale-x0.5': 'step size x0.5', 'scale-x2': 'step size x2', 'phi-x0.5': 'threshold phi x0.5', 'phi-x2': 'threshold phi x2',
 }
-VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS), in the script's order
+VARIANTS = {  # row -> what it changes from 'paper' (studies/adaptive.toml: var-*), in the study's order
     'g400': 'variant: the input diffused to t* = 400, guided on t = 200..400, unguided below',
     'g300': 'variant: the input diffused to t* = 300, guided on t = 200..300, unguided below',
     'g400s10': 'variant: g400 with the guidance step x0.1 (preset `high_noise`)',
@@ -45,7 +48,7 @@ VARIANTS = {  # row -> what it changes from 'paper' (bench/adaptive.sh: VARIANTS
     'diffpure200': 'DiffPure t* = 200 (no guidance): the unguided end of the g rows alone',
 }
 
-FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exact cells: bench/adaptive prefix or embedded-table stem)
+FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exact cells: results/adaptive prefix or embedded-table stem)
     'paper': ('Mimic `paper`', ('abl-paper', 'mimic-paper')),
     'ref': ('Mimic `reference_code`', ('abl-ref', 'mimic-ref')),
     'half_step': ('Mimic `half_step`', ('abl-scale-x0.5', None)),
@@ -54,7 +57,7 @@ FINAL = {  # step 4, the final comparison: row -> (label, its transfer/bpda/exac
     'gdmp': ('GDMP t* = 100', ('abl-gdmp', 'gdmp')),
     'diffpure200': ('DiffPure t* = 200', ('var-diffpure200', None)),
 }
-FINAL_STAGES = [('pgd10-eot4', 'PGD-10 EOT 4'), ('pgd10-eot8', 'PGD-10 EOT 8')]   # the cascade's later attacks (adaptive.sh: `final`)
+FINAL_STAGES = [('pgd10-eot4', 'PGD-10 EOT 4'), ('pgd10-eot8', 'PGD-10 EOT 8')]   # the cascade's later attacks (studies/adaptive.toml: fin-*)
 
 def paired(a:list[bool], b:list[bool])->str:
     "The paired difference acc(a) - acc(b) in points, its interval, and how many images only a or only b gets right."
@@ -94,7 +97,7 @@ def convergence(configs:dict, pending:list)->tuple[list[str], dict]:
     return lines, out
 
 def attack_cell(name:str, n:int, table_name:str|None=None):
-    """A cell of bench/adaptive, or the embedded table's cell `table_name` cut to its first n images: dict(config, ok: robust per
+    """A cell of results/adaptive, or the embedded table's cell `table_name` cut to its first n images: dict(config, ok: robust per
     image of 0..n-1 or None while unfinished, held: what it holds, src: its name, recs: its records if it ran on all n images,
     only: a cascade cell's selection). A cascade cell (`--robust-in`: its header's `harness.only`) counts the images it did not
     attack as broken by earlier attacks, as the library's `robust_indices` does."""
@@ -305,7 +308,7 @@ def ablation_intro()->list[str]:
             'after the same attacks. BPDA and exact-gradient cells run as a cascade, each attack only on the images the earlier ones',
             'left (`--robust-in`), except where a cell had already been run on all 128 images (`paper`, step size x0.5, DiffPure,',
             'GDMP, g400 x0.1, DiffPure t* = 200, and a few BPDA cells); both ways give the same per-image worst case. Each attack',
-            "alone on all 128 images: the final comparison's columns below and `bench/embedded_table.md`."]
+            "alone on all 128 images: the final comparison's columns below and `results/embedded_table/report/embedded_table.md`."]
 
 def final_intro()->list[str]:
     return ['Each row is attacked as AutoAttack attacks, each attack only on what the earlier left: by transfer (PGD-40 on the classifier',
@@ -326,9 +329,9 @@ def main():
     for name, fig in (('convergence', plot_convergence(st['conv']) if st['conv'] else None),
                       ('ablation', plot_ablation(st['plotted']) if rows else None),
                       ('final', plot_final(st['final']) if st['final'] else None)):
-        if fig is not None: fig.savefig(D/f'{name}.png', dpi=110); plt.close(fig)
+        if fig is not None: fig.savefig(REPORT/f'{name}.png', dpi=110); plt.close(fig)
     text = ['# Adaptive-attack study of the embedded benchmark (issue 19)', '',
-            'Made by `bench/adaptive.sh` (the cells) and `python bench/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
+            'Made by `mimicdiffusion study run studies/adaptive.toml` (the cells) and `python studies/tables/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
             'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval, and in parentheses',
             'the images only the row gets right against those only the reference gets right.', '',
@@ -349,15 +352,15 @@ def main():
             *(ablation_table(l2_rows) if l2_rows else ['(no finished cells yet)'])]
     final = ['Embedded Fashion-MNIST benchmark, the final comparison: test images 0..127, Linf 0.1, K = 25 sampler steps, 3 purification',
              'seeds (robust: all 3 classify the adversarial image correctly; clean: majority vote), Wilson 95% intervals. Made by',
-             '`bench/adaptive.sh` (step 4) and `python bench/adaptive.py`. ' + weights_note(configs, embedded_digests()), '',
+             '`mimicdiffusion study run studies/adaptive.toml` (the fin-* cells) and `python studies/tables/adaptive.py`. ' + weights_note(configs, embedded_digests()), '',
              'Each row is attacked as AutoAttack attacks, each attack only on the images the earlier ones left robust under every seed',
              '(`--robust-in`): transfer (PGD-40 on the classifier alone), BPDA (PGD-10, EOT 2), then with exact gradients through the',
              'whole sampler APGD-10 EOT 2, PGD-10 EOT 4 and PGD-10 EOT 8. The paired difference compares each row with DiffPure on the',
-             'same images after the same attacks; `bench/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
+             'same images after the same attacks; `results/adaptive/report/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
              'guidance step halved; `high_noise` (g400 x0.1) starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
              'only. Mimic: MimicDiffusion.', '', *headline_table(st['final'])]
-    (ROOT/'final_table.md').write_text('\n'.join(final) + '\n')
-    if pending: text += ['', 'Not finished (`bench/adaptive.sh` resumes them): ' + '; '.join(pending) + '.']
-    (ROOT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
+    (REPORT/'final_table.md').write_text('\n'.join(final) + '\n')
+    if pending: text += ['', 'Not finished (`mimicdiffusion study run studies/adaptive.toml` resumes them): ' + '; '.join(pending) + '.']
+    (REPORT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
 
 if __name__ == '__main__': main()

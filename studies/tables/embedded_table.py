@@ -1,25 +1,26 @@
 #!/usr/bin/env python
-"""Build the embedded benchmark table from the cells `bench/embedded_table.sh` has run (bench/embedded_table/*.jsonl).
+"""Build the embedded benchmark table from the cells of studies/embedded_table.toml (results/embedded_table/*.jsonl).
 
 Two tables: a summary (one row per defense, one column per attack, worst-case robust accuracy over the 3 purification seeds with
 its Wilson 95% interval) and the details (every finished cell: attack settings, wall minutes, clean and robust accuracy, worst case
 and majority vote). Unfinished cells (a run still going, or stopped) are listed with how many images they hold. Wall minutes come
-from bench/embedded_table/minutes.tsv (one line per run of a cell that added images; a cell resumed across sessions sums its runs).
+from results/embedded_table/logs/minutes.tsv (one line per run of a cell that added images; a cell resumed across sessions sums its runs).
 
-    python bench/embedded_table.py        # writes bench/embedded_table.md
+    python studies/tables/embedded_table.py   # writes results/embedded_table/report/embedded_table.md
 """
 from pathlib import Path
 from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
 from mimicdiffusion.stats import summarize, results_table, wilson
 
-D = Path('bench/embedded_table')
+REPO = Path(__file__).resolve().parent.parent.parent
+D = REPO/'results'/'embedded_table'
 CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda', 'gdmp-exact',
          'mimic-paper-transfer', 'mimic-paper-bpda', 'mimic-paper-exact', 'mimic-ref-transfer', 'mimic-ref-bpda', 'mimic-ref-exact']
 DEFENSES = ['none', 'diffpure t*=100', 'gdmp t*=100', 'mimic paper', 'mimic reference_code']
 COLUMNS = {'white-box': 'undefended classifier, PGD-40', 'transfer': 'transfer: PGD-40 on the classifier',
            'bpda': 'BPDA: PGD-10, EOT 2', 'exact': 'exact gradients: APGD-10, EOT 2'}
 
-def minutes(f:Path=D/'minutes.tsv')->dict:
+def minutes(f:Path=D/'logs'/'minutes.tsv')->dict:
     "Wall minutes per cell, summed over the runs listed in a minutes.tsv (cell, minutes, how measured)."
     out = {}
     for line in (f.read_text().splitlines() if f.exists() else []):
@@ -66,7 +67,7 @@ def main():
         summary.append('| ' + ' | '.join([d, str(K), pct(clean, 'clean_majority')] + robust + [worst]) + ' |')
     text = ["Embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image. Robust accuracy is the",
             "worst case over the seeds (an image counts only if all 3 purifications classify its adversarial version correctly); clean",
-            "accuracy is the majority vote. Wilson 95% intervals in brackets. Made by `bench/embedded_table.sh`, one thread per cell on a",
+            "accuracy is the majority vote. Wilson 95% intervals in brackets. Made by `mimicdiffusion study run studies/embedded_table.toml`, one thread per cell on a",
             "2-core CPU, every purifier at K = 25 sampler steps. The last column counts an image as robust only if it survives every",
             "attack in its row (the per-image minimum over attacks, what an adaptive evaluation reports).", '',
             weights_note(configs, embedded_digests()), '', *summary, '',
@@ -74,6 +75,6 @@ def main():
             "reference_code preset runs at batch 32, so its step is 2 x 3000/(32 x 784) = 0.24 per pixel.", '',
             results_table(rows, metrics=('clean_majority', 'robust_worst', 'robust_majority')) if rows else '(no finished cells yet)']
     if pending: text += ['', 'Not finished (the harness resumes them when the script runs again): ' + '; '.join(pending) + '.']
-    Path('bench/embedded_table.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
+    (D/'report'/'embedded_table.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
 
 if __name__ == '__main__': main()

@@ -1,14 +1,14 @@
 #!/usr/bin/env python
-"""Accuracy per NFE (issue 9c) from the cells of `bench/accuracy_per_nfe.sh` (K = 10, 50, 100) and the embedded table (K = 25).
+"""Accuracy per NFE (issue 9c) from the cells of studies/accuracy_per_nfe.toml (K = 10, 50, 100) and the embedded table (K = 25).
 
 Per K: clean accuracy, robust accuracy under BPDA, and the worst case over BPDA and exact gradients per image. The exact-gradient
 cells of K = 10, 50, 100 are a cascade (run only on the images BPDA left robust); K = 25's, the embedded table's, ran on all images,
 which gives the same per-image worst case.
 
-Writes bench/accuracy_per_nfe.md and replaces section "(c) Accuracy per NFE" of bench/RESULTS.md with it. Unfinished cells are
+Writes results/accuracy_per_nfe/report/accuracy_per_nfe.md and replaces section "(c) Accuracy per NFE" of bench/RESULTS.md with it. Unfinished cells are
 listed with how many of the 256 images they hold; they resume when the script runs again.
 
-    python bench/accuracy_per_nfe.py
+    python studies/tables/accuracy_per_nfe.py
 """
 import re, sys
 from pathlib import Path
@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from embedded_table import minutes, pct   # the same minutes.tsv format and percent-with-interval cells as the embedded table
 
 ROOT = Path(__file__).resolve().parent
-D, T = ROOT/'accuracy_per_nfe', ROOT/'embedded_table'
+REPO = ROOT.parent.parent
+D, T = REPO/'results'/'accuracy_per_nfe', REPO/'results'/'embedded_table'
 HEADING = '## (c) Accuracy per NFE'
 KS = (10, 25, 50, 100)
 GOAL = 0.02   # K = 25 at most 2 points below K = 100
@@ -69,7 +70,7 @@ def study(folder:Path=D, table:Path=T)->dict:
     attacks per image; `per_image[K, 'bpda' | 'both' | 'clean']` for the paired comparison; `configs` for the weights note."""
     rows, per_image, configs = {}, {}, {}
     for K in KS:
-        tsv = (table if K == 25 else folder)/'minutes.tsv'
+        tsv = (table if K == 25 else folder)/'logs'/'minutes.tsv'
         fb, fe = path(K, 'bpda', folder, table), path(K, 'exact', folder, table)
         b, e = cell(fb, tsv), cell(fe, tsv)
         configs.update({str(f): c['config'] for f, c in ((fb, b), (fe, e)) if c['config']})
@@ -135,15 +136,15 @@ def plot(st:dict, title:str='MimicDiffusion paper, n = 256, Linf 0.1 (robust: wo
 def main():
     st = study()
     text = '\n'.join(["MimicDiffusion `paper` on the embedded Fashion-MNIST benchmark: n = 256 test images, Linf 0.1, 3 purification seeds per image "
-                      "(robust: correct under all 3), Wilson 95% intervals; cells made by `bench/accuracy_per_nfe.sh` (K = 25 cells: "
-                      "`bench/embedded_table.sh`, same settings), one thread per cell on a 2-core CPU (K = 100's exact-gradient cell: two one-thread "
+                      "(robust: correct under all 3), Wilson 95% intervals; cells made by `mimicdiffusion study run studies/accuracy_per_nfe.toml` (K = 25 cells: "
+                      "studies/embedded_table.toml, same settings), one thread per cell on a 2-core CPU (K = 100's exact-gradient cell: two one-thread "
                       "processes under `torchrun`), wall minutes per cell. The exact-gradient "
                       "attack runs only on the images BPDA left robust (K = 25: on all of them), so its column is the worst case over "
                       "both attacks. Goal: K=25 within 2 points of K=100.", '', weights_note(st['configs'], embedded_digests()), '',
                       *table_lines(st), '', *paired_notes(st)])
-    (ROOT/'accuracy_per_nfe.md').write_text(text + '\n'); print(text)
-    r = ROOT/'RESULTS.md'; body = r.read_text()
-    entry = f"{HEADING}\n\n- command: `bash bench/accuracy_per_nfe.sh && python bench/accuracy_per_nfe.py`\n\n{text}\n"
+    (D/'report'/'accuracy_per_nfe.md').write_text(text + '\n'); print(text)
+    r = REPO/'bench'/'RESULTS.md'; body = r.read_text()
+    entry = f"{HEADING}\n\n- command: `mimicdiffusion study run studies/accuracy_per_nfe.toml && python studies/tables/accuracy_per_nfe.py`\n\n{text}\n"
     if HEADING in body: body = re.sub(re.escape(HEADING) + r'.*?(?=\n## |\Z)', lambda m: entry.rstrip('\n'), body, flags=re.S)
     else: body = body.rstrip('\n') + '\n\n' + entry
     r.write_text(body.rstrip('\n') + '\n')
