@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .core import check_choice, randn_like
-from .diffusion import Purifier, check_images
+from .diffusion import GradBudget, Purifier, check_images
 from .checks import check_budget
 
 # %% auto #0
@@ -42,8 +42,9 @@ class DefendedModel(nn.Module):
                  surrogate:Optional[Purifier]=None, # the shorter purification whose gradient grad='surrogate' uses
                  # between purifier and classifier, e.g. resize 256 -> 224; None: identity
                  classifier_transform:Optional[Callable]=None,
-                 # exact/surrogate: recompute each sampler step in backward (memory flat in steps)
-                 grad_checkpoint:bool=True,
+                 # exact/surrogate: recompute each sampler step in backward (memory flat in steps); a `GradBudget`
+                 # (`mimicdiffusion.diffusion`): keep the steps whose graphs fit in its bytes, recompute the rest
+                 grad_checkpoint:bool|GradBudget=True,
                  generator:Optional[torch.Generator]=None, # purification noise, on the images' device; None: global RNG
                 ):
         super().__init__()

@@ -4,12 +4,14 @@
 
 # %% ../nbs/12_backbones.ipynb #15458426
 from __future__ import annotations
-from typing import Optional
+import os
+from pathlib import Path
+from typing import Callable, Optional
 import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['UNetDenoiser']
+__all__ = ['UNetDenoiser', 'compile_model']
 
 # %% ../nbs/12_backbones.ipynb #93955b05
 class UNetDenoiser(nn.Module):
@@ -52,3 +54,20 @@ class UNetDenoiser(nn.Module):
             raise ValueError(f"network returned {out.shape[1]} channels for {C}-channel input (expected {C} or {2*C})")
         return out.to(x.dtype).contiguous()
 
+
+# %% ../nbs/12_backbones.ipynb #e3f43fbb
+def compile_model(module:nn.Module|Callable, # a denoiser (e.g. `UNetDenoiser`), a classifier, or any callable
+                  cache_dir:Optional[str|Path]=None, # inductor's disk cache: sets TORCHINDUCTOR_CACHE_DIR; None: as is
+                  mode:Optional[str]=None, # torch.compile's mode: None, 'reduce-overhead' (CUDA graphs), 'max-autotune'
+                  backend:str='inductor', # 'aot_eager' or 'eager': tracing without code generation (quick checks)
+                  fullgraph:bool=False, # raise on a graph break instead of running that part eagerly
+                 )->nn.Module|Callable:
+    "`module` compiled by `torch.compile` with static shapes: an `nn.Module` in place (returned), a function wrapped."
+    if not callable(module):
+        raise TypeError(f"compile_model: expected an nn.Module or a callable, got {type(module).__name__}")
+    if cache_dir is not None: os.environ['TORCHINDUCTOR_CACHE_DIR'] = str(Path(cache_dir).expanduser().absolute())
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)   # shapes x autograd modes
+    opts = dict(backend=backend, mode=mode, fullgraph=fullgraph, dynamic=False)
+    if not isinstance(module, nn.Module): return torch.compile(module, **opts)
+    module.compile(**opts)
+    return module

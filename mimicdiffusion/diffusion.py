@@ -17,9 +17,9 @@ from .core import check_choice, randn_like
 # %% auto #0
 __all__ = ['PUBLISHED_LABELS', 'SOLVERS', 'Schedule', 'linear_schedule', 'cosine_schedule', 'to_model', 'from_model',
            'check_images', 'q_sample', 'predict_x0', 'GaussianDenoiser', 'ddim_coeffs', 'ddim_mean', 'ddim_step',
-           'strided_timesteps', 'StepInfo', 'Guidance', 'sample', 'vp_beta', 'vp_abar', 'vp_time', 'VPSDE', 'vp_drift',
-           'VPGaussianDenoiser', 'sample_vp', 'sample_vp_adjoint', 'diffpure_grid', 'diffpure_abar', 'make_generator',
-           'check_finite', 'Purifier', 'DiffPure']
+           'strided_timesteps', 'StepInfo', 'Guidance', 'parse_bytes', 'GradBudget', 'sample', 'vp_beta', 'vp_abar',
+           'vp_time', 'VPSDE', 'vp_drift', 'VPGaussianDenoiser', 'sample_vp', 'sample_vp_adjoint', 'diffpure_grid',
+           'diffpure_abar', 'make_generator', 'check_finite', 'Purifier', 'DiffPure']
 
 # %% ../nbs/01_diffusion.ipynb #671ed111
 class Schedule(nn.Module):
@@ -241,23 +241,86 @@ class _StepCheckpoint(torch.autograd.Function):
         return None, None, gx, grads.pop(0) if need_ref else None, None
 
 
+# %% ../nbs/01_diffusion.ipynb #b1e3eab1
+_UNITS = {'': 1, 'B': 1, 'KB': 10**3, 'MB': 10**6, 'GB': 10**9, 'TB': 10**12,
+          'KIB': 2**10, 'MIB': 2**20, 'GIB': 2**30, 'TIB': 2**40}
+
+def parse_bytes(size:int|str, # bytes: an int, or a number with a unit, e.g. '512MiB', '2GB', '1.5 GiB'
+               )->int:
+    "A size in bytes, from an int or a string with a decimal (KB, MB, GB) or binary (KiB, MiB, GiB) unit."
+    s = str(size).strip().upper().replace(' ', '')
+    num = s.rstrip('KMGTIB')
+    try: n = float(num) * _UNITS[s[len(num):]] if not isinstance(size, bool) else -1
+    except (KeyError, ValueError): n = -1
+    if not 0 <= n < float('inf'):
+        raise ValueError(f"size {size!r}: expected bytes >= 0, e.g. 1000000, '512MiB' or '2GB'")
+    return int(n)
+
+@dataclass(frozen=True)
+class GradBudget:
+    "`grad_checkpoint=GradBudget(max_bytes)`: keep the graphs of the sampler steps that fit, recompute the rest."
+    max_bytes:int|str # what the kept steps may save for backward: bytes, or e.g. '512MiB'; 0: recompute every step
+    def __post_init__(self): object.__setattr__(self, 'max_bytes', parse_bytes(self.max_bytes))
+
+class _SavedBytes:
+    "Counts the bytes of the distinct storages saved for backward in the block, other than `known` tensors' storages."
+    def __init__(self, known:set): self.known, self.seen, self.n = known, set(), 0
+    def pack(self, t:Tensor)->Tensor:
+        s = t.untyped_storage()
+        p = s.data_ptr()
+        if p not in self.known and p not in self.seen: self.seen.add(p); self.n += s.nbytes()
+        return t
+    def __enter__(self):
+        self.hooks = torch.autograd.graph.saved_tensors_hooks(self.pack, lambda t: t)
+        self.hooks.__enter__()
+        return self
+    def __exit__(self, *exc): self.hooks.__exit__(*exc)
+
+class _Keeper:
+    "Runs the steps of a loop that builds a graph: all kept (False), all checkpointed (True), or kept while they fit."
+    def __init__(self, grad_checkpoint, step, x:Tensor, x_ref:Optional[Tensor]):
+        if not isinstance(grad_checkpoint, (bool, GradBudget)):
+            raise TypeError(f"grad_checkpoint must be True, False or a GradBudget, got {grad_checkpoint!r}")
+        if isinstance(grad_checkpoint, GradBudget): self.budget = grad_checkpoint.max_bytes
+        else: self.budget = 0 if grad_checkpoint else None   # 0: checkpoint every step; None: keep every graph
+        den = step.denoiser
+        known = [x, x_ref, *(list(den.parameters()) + list(den.buffers()) if isinstance(den, nn.Module) else [])]
+        self.known = {t.untyped_storage().data_ptr() for t in known if t is not None}
+        self.used, self.largest, self.full, self.kept = 0, 0, self.budget == 0, []
+    def __call__(self, step, k:int, x:Tensor, x_ref:Optional[Tensor], z:Optional[Tensor])->Tensor:
+        "x after step k, its graph kept or checkpointed."
+        if self.budget is None: return step(k, x, x_ref, z)
+        if not self.full and self.used + self.largest <= self.budget:
+            state = None if step.guidance is None else _rng_state(step.generator, x.device)
+            with _SavedBytes(self.known) as saved: out = step(k, x, x_ref, z)
+            if self.used + saved.n <= self.budget:
+                self.used, self.largest = self.used + saved.n, max(self.largest, saved.n)
+                self.kept.append(k)
+                return out
+            del out   # it does not fit: drop its graph, run it checkpointed from the same RNG state
+            if state is not None: _set_rng_state(step.generator, x.device, state)
+        self.full = True
+        return _StepCheckpoint.apply(step, k, x, x_ref, z)
+
+
 # %% ../nbs/01_diffusion.ipynb #c27bf5e3
 def _run_steps(step, # a step object: step(k, x, x_ref, z, replay) -> x after step k, with .guidance, .generator, .info
                x:Tensor, x_ref:Optional[Tensor], n:int, # start, reference, number of steps
                noisy:bool, # draw the step noise z before each step
-               guidance, generator, grad_checkpoint:bool, progress:bool, callback):
+               guidance, generator, grad_checkpoint:bool|GradBudget, progress:bool, callback):
     "The loop `sample` and `sample_vp` share: n steps, under the autograd mode they need, each checkpointed or not."
     # a graph is needed when the start or the reference (MimicDiffusion starts from noise) requires grad
     grad = torch.is_grad_enabled() and (x.requires_grad or (x_ref is not None and x_ref.requires_grad))
     # no graph wanted: inference mode (cheaper than no_grad), unless the hook differentiates internally
     autograd_hook = getattr(guidance, 'needs_autograd', False)
+    # with a graph: each step kept or checkpointed, as `grad_checkpoint` says (True, False or a GradBudget)
+    run = _Keeper(grad_checkpoint, step, x, x_ref) if grad else step
     with torch.enable_grad() if grad else torch.no_grad() if autograd_hook else torch.inference_mode():
         for k in tqdm(range(n), disable=not progress, desc='sampling', leave=False):
             # the noise z of the ancestral step, drawn before the step (DDIM, ODE: none)
             z = randn_like(x, generator) if noisy else None
             # x_t -> x_s: the step minus the guidance; checkpointed, it is recomputed in backward
-            if grad and grad_checkpoint: x = _StepCheckpoint.apply(step, k, x, x_ref, z)
-            else: x = step(k, x, x_ref, z)
+            x = run(step, k, x, x_ref, z) if grad else step(k, x, x_ref, z)
             # tracing sees every step once, with its StepInfo and x_s
             if callback is not None: callback(step.info, x)
     # without a graph, x may be an inference tensor: return a normal one, usable with autograd afterwards
@@ -271,7 +334,8 @@ def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, 
            guidance:Optional[Callable]=None, # hook(StepInfo) -> Tensor | None, subtracted from x_s (see `Guidance`)
            x_ref:Optional[Tensor]=None, # (B,C,H,W) the reference the hook reads as `info.x_ref`; gradients reach it
            generator:Optional[torch.Generator]=None, # injectable randomness (on x's device); hooks draw from it too
-           grad_checkpoint:bool=False, # recompute each step in backward: memory flat in len(steps)
+           # True: recompute each step in backward (memory flat in len(steps)); a `GradBudget`: keep the steps that fit
+           grad_checkpoint:bool|GradBudget=False,
            clip_x0:bool=False, # clamp x0_hat to [-1,1] inside each step
            progress:bool=False, # tqdm progress bar over steps
            callback:Optional[Callable]=None, # called as callback(StepInfo, x_s) after every step (tracing, plots)
@@ -500,7 +564,8 @@ class Purifier(nn.Module):
         raise NotImplementedError
     def forward(self, x:Tensor, # (B,C,H,W) images in [0,1]
                 generator:Optional[torch.Generator]=None, seed:Optional[int]=None,
-                grad_checkpoint:bool|str=False, # True: recompute each step in backward; 'adjoint': torchsde's adjoint
+                # True: recompute each step in backward; a `GradBudget`: keep the steps that fit; 'adjoint': torchsde's
+                grad_checkpoint:bool|str|GradBudget=False,
                 progress:bool=False,
                 callback:Optional[Callable]=None, # `sample`'s callback(StepInfo, x_s), e.g. to trace the guidance
                )->Tensor:
@@ -570,8 +635,8 @@ class DiffPure(Purifier):
             xt = q_sample(x, a, randn_like(x, generator))
             step = _PublishedStep(self.denoiser, self.grid, self.labels, self.sched.T, *self.beta_range,
                                   self.guidance(generator), generator, x)
-            return _run_steps(step, xt, x, self.K, True, step.guidance, generator, grad_checkpoint is True, progress,
-                              callback)
+            ckpt = grad_checkpoint if grad_checkpoint != 'adjoint' else False
+            return _run_steps(step, xt, x, self.K, True, step.guidance, generator, ckpt, progress, callback)
         if self.sde is None:
             xt = q_sample(x, self.sched.abar_at(self.t_star), randn_like(x, generator))   # the input, diffused to t*
             return sample(self.denoiser, xt, self.steps, self.sched, self.eta, self.guidance(generator), x, generator,
@@ -580,7 +645,7 @@ class DiffPure(Purifier):
         if grad_checkpoint == 'adjoint' and torch.is_grad_enabled() and x.requires_grad:
             return sample_vp_adjoint(self.denoiser, xt, self.sde, generator)
         return sample_vp(self.denoiser, xt, self.sde, self.solver, self.guidance(generator), x, generator,
-                         grad_checkpoint is True, progress, callback)
+                         grad_checkpoint if grad_checkpoint != 'adjoint' else False, progress, callback)
     def extra_repr(self):
         pub = f", published=True, labels={self.labels!r}" if self.published else ''
         return f"t_star={self.t_star}, K={self.K}, eta={self.eta}, solver={self.solver!r}{pub}"

@@ -11,6 +11,7 @@ from .diffusion import Purifier, Schedule, DiffPure, SOLVERS
 from .manhattan import GDMP
 from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
 from .attacks import NORMS
+from .backbones import compile_model
 
 # %% auto #0
 __all__ = ['PURIFIERS', 'BUILTIN_PURIFIERS', 'mimic_config', 'make_purifier', 'time_label_for', 'PurifierProtocol',
@@ -39,10 +40,12 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' or one `register_purifier` added
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
+                  compile:bool=False, # compile the denoiser in place with `compile_model` (pays over many evaluations)
                   **settings, # K, eps, norm, t_star, preset, solver, published, labels; MimicConfig fields (mimic)
                  )->Purifier:
     "A purifier by name. `K=None`: the preset's steps, or DiffPure/GDMP's every timestep from `t_star`."
     check_choice(name, PURIFIERS, 'defense')
+    if compile: denoiser = compile_model(denoiser)
     if name not in BUILTIN_PURIFIERS: return _custom_purifier(name, denoiser, sched, settings)
     t_star, solver = settings.pop('t_star', 100), settings.pop('solver', 'ddpm')
     published, labels = settings.pop('published', False), settings.pop('labels', None)
