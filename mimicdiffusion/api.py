@@ -88,6 +88,7 @@ class ModelConfig:
     classifier:Optional[str]=None # a `load_classifier` spec, or 'custom' (run_evaluation(classifier=...)); None: embedded
     bf16:bool=False # the diffusion network under bfloat16 autocast
     channels_last:bool=False # channels_last memory format for the diffusion network
+    compile:bool=False # torch.compile the diffusion network and the classifier (`backbones.compile_model`; GPU speed)
     def __post_init__(self):
         from mimicdiffusion.checkpoints import FORMATS, TIME_LABELS
         from mimicdiffusion.classifiers import parse_spec
@@ -311,6 +312,7 @@ OPTIONS = [  # (group, field, option, help); group None: a field of EvalConfig i
     ('model', 'classifier', '--classifier', 'classifier spec: wrn-28-10:PATH, resnet50[:PATH], robustbench:NAME, embedded'),
     ('model', 'bf16', '--bf16', 'run the diffusion network under bfloat16 autocast (GPU speed; results change slightly)'),
     ('model', 'channels_last', '--channels-last', 'channels_last memory format for the diffusion network (GPU speed)'),
+    ('model', 'compile', '--compile', 'torch.compile the diffusion network and the classifier (pays on GPUs over many calls)'),
     ('defense', 'name', '--defense', 'none, mimic, diffpure, gdmp, or a registered purifier'),
     ('defense', 'preset', '--preset', 'MimicDiffusion preset (default paper)'),
     ('defense', 'K', '--K', "sampler steps (default: the preset's; DiffPure/GDMP: t*+1)"),
@@ -483,6 +485,9 @@ def load_models(cfg:EvalConfig, device, classifier:Optional[nn.Module]=None)->tu
                          "model.classifier='custom', or neither")
     spec = classifier if classifier is not None else (m.classifier or 'embedded')
     clf = load_classifier(spec, DATASETS[cfg.data.dataset], cfg.data.dataset, cfg.attack.norm).to(device)
+    if m.compile:
+        from mimicdiffusion.backbones import compile_model
+        clf = compile_model(clf)
     den = sched = None
     if cfg.defense.name not in ('none', 'custom'): den, sched, _ = load_denoiser(m, cfg.defense, device)
     if m.checkpoint is None and m.classifier in (None, 'embedded'): weights = embedded_digests()
@@ -504,7 +509,8 @@ def build_purifier(cfg:EvalConfig, denoiser, sched, K:Optional[int]=None):
     "The purifier `cfg.defense` names (None for 'none')."
     from mimicdiffusion.purifiers import make_purifier
     if cfg.defense.name == 'none': return None
-    return make_purifier(cfg.defense.name, denoiser, sched, **purifier_settings(cfg.defense, cfg.attack.eps, cfg.attack.norm, K))
+    return make_purifier(cfg.defense.name, denoiser, sched, compile=cfg.model.compile,
+                         **purifier_settings(cfg.defense, cfg.attack.eps, cfg.attack.norm, K))
 
 def load_purifier(model:ModelConfig, # the diffusion checkpoint (None: the embedded model) and its speed options
                   defense:DefenseConfig, # a registered purifier and its settings
@@ -576,6 +582,7 @@ def build_evaluation(cfg:EvalConfig, device=None, # where the models run; None: 
                      purifier:Optional[Callable]=None, # an object keeping `PurifierProtocol`, with defense.name 'custom'
                      classifier:Optional[nn.Module]=None, # a module (images in [0,1] -> logits), with model.classifier 'custom'
                      root:Optional[str|Path]=None, # relative `robust_in` paths are relative to it (None: the working folder)
+                     grad_budget:Optional[str|int]=None, # exact gradients: memory for kept sampler steps, e.g. '2GiB' (01, GradBudget)
                     )->Evaluation:
     "Models, data, defense, attack and header config of `cfg`, ready for the harness."
     from mimicdiffusion.attacks import Classify, DefendedModel
@@ -603,7 +610,10 @@ def build_evaluation(cfg:EvalConfig, device=None, # where the models run; None: 
     if pur is None: model = Classify(clf, transform)
     else:
         sur = build_purifier(cfg, den, sched, K=cfg.attack.surrogate_K) if cfg.attack.grad == 'surrogate' else None
-        model = DefendedModel(pur, clf, grad=cfg.attack.grad or 'bpda', surrogate=sur, classifier_transform=transform)
+        from mimicdiffusion.diffusion import GradBudget
+        ckpt = GradBudget(grad_budget) if grad_budget is not None else True   # the same gradient, bit for bit, either way
+        model = DefendedModel(pur, clf, grad=cfg.attack.grad or 'bpda', surrogate=sur, classifier_transform=transform,
+                              grad_checkpoint=ckpt)
     only = cascade_selection(cfg, head, root)
     return Evaluation(clf, pur, data, make_predict(Classify(clf, transform), pur), make_attack(cfg, model), head, only)
 
@@ -630,6 +640,7 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
                    classifier:Optional[nn.Module]=None, # your own classifier module (model.classifier 'custom')
                    device=None, # None: cuda when available (the local rank under torchrun), else cpu
                    root:Optional[str|Path]=None, # relative `robust_in` paths are relative to it (a study's folder)
+                   grad_budget:Optional[str|int]=None, # exact gradients: memory for kept sampler steps ('2GiB'); None: recompute all
                   )->tuple[list[dict], dict]: # (records sorted by image, summary)
     "Run (or resume) the evaluation `cfg` into `out`; returns its records and their summary (accuracies, intervals)."
     from mimicdiffusion.evaluation import evaluate, evaluate_distributed, init_distributed, robust_indices, shard_path
@@ -640,7 +651,7 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
     if out.exists() and not out.is_file(): raise ValueError(f'out {out}: not a regular file (a FIFO or a device would block)')
     check_writable_dir(out.parent, 'out'); check_unlocked(out)   # another run on out: refused before anything loads
     device = check_device(device) if device is not None else init_distributed().device
-    ev = build_evaluation(cfg, device, purifier, classifier, root)
+    ev = build_evaluation(cfg, device, purifier, classifier, root, grad_budget)
     p = cfg.protocol
     config = _resume_config(cfg, out, ev.header_config)
     args = (ev.predict, ev.attack, ev.data, cfg.data.n, p.batch_size, list(p.seeds))

@@ -17,7 +17,8 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError
            'build_parser', 'main', 'package_version', 'device_summary', 'human_size', 'assets_listing', 'info',
            'add_train_arguments', 'run_config', 'train_data', 'train_command', 'add_demo_arguments', 'demo',
            'add_speed_arguments', 'add_purify_arguments', 'purify_command', 'add_solver_argument',
-           'add_evaluate_arguments', 'eval_config', 'evaluate_command', 'add_study_arguments', 'study_command']
+           'add_grad_budget_argument', 'add_evaluate_arguments', 'eval_config', 'evaluate_command',
+           'add_study_arguments', 'study_command']
 
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
@@ -404,7 +405,7 @@ def add_solver_argument(p):
 
 # %% ../nbs/10_cli.ipynb #0ec66106
 _NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
-_FLAGS = ('bf16', 'channels_last', 'published')
+_FLAGS = ('bf16', 'channels_last', 'published', 'compile')
 _TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int, 'surrogate_K': int,
           'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 
@@ -417,6 +418,15 @@ def _typed(typ):
         except (ValueError, ZeroDivisionError):
             raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
     return conv
+
+def add_grad_budget_argument(p):
+    "`--grad-budget`: memory exact gradients may keep for sampler steps instead of recomputing them (the same gradient)."
+    from mimicdiffusion.diffusion import parse_bytes
+    def size(s):
+        try: parse_bytes(s); return s
+        except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+    p.add_argument('--grad-budget', type=size, metavar='SIZE', help="exact gradients: keep sampler steps in up to SIZE of "
+                   "memory (e.g. 2GiB) instead of recomputing them in backward; the gradient is the same bit for bit")
 
 def add_evaluate_arguments(p):
     "The options of `mimicdiffusion evaluate`: one per `EvalConfig` setting (`api.OPTIONS`), then where and how to run."
@@ -432,6 +442,7 @@ def add_evaluate_arguments(p):
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
     p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    add_grad_budget_argument(p)
     p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/10_cli.ipynb #96d66e51
@@ -478,7 +489,7 @@ def evaluate_command(args):
         if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
     if args.threads: torch.set_num_threads(args.threads)
     device = check_device(args.device) if args.device else None
-    try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device)
+    try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device, grad_budget=args.grad_budget)
     except ValueError as e: raise _option_error(e) from None   # a setting found wrong once the data is known
     if init_distributed().rank == 0: print(json.dumps(summary, indent=1))
 
@@ -497,6 +508,7 @@ def add_study_arguments(p):
     p.add_argument('--reference', help='report: a row every other row is compared with (paired difference)')
     p.add_argument('--device', default=None, help='default: cuda when available, else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
+    add_grad_budget_argument(p)
     p.add_argument('--quiet', action='store_true', help='no progress bars')
 
 @register('study', 'Run, list or report the evaluation cells of a study file (TOML).', add_study_arguments)
@@ -511,7 +523,7 @@ def study_command(args):
         from mimicdiffusion.checks import check_device
         if args.threads: torch.set_num_threads(args.threads)
         device = check_device(args.device) if args.device else None
-        st.run(cells=args.cells, queue=args.queue, progress=not args.quiet, device=device,
+        st.run(cells=args.cells, queue=args.queue, progress=not args.quiet, device=device, grad_budget=args.grad_budget,
                log=lambda m: print(m, file=sys.stderr))
     for name in st.cells:
         if args.cells is None or fnmatch.fnmatch(name, args.cells):
