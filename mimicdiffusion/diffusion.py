@@ -89,8 +89,8 @@ def _bcast(a, x):
 
 def q_sample(x0:Tensor, # (B,C,H,W) clean images in [-1,1]
              abar_t, # abar at the target timestep: float, 0-d or (B,) tensor
-             noise:Tensor)->Tensor: # (B,C,H,W) standard normal
-    "Draw x_t ~ q(x_t | x_0) with the given noise."
+             noise:Tensor)->Tensor:
+    "Draw x_t ~ q(x_t | x_0) with the given `noise` ((B,C,H,W) standard normal); returns x_t, (B,C,H,W)."
     a = _bcast(abar_t, x0)
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 

@@ -18,7 +18,14 @@ _proc/check/PAGE.png for a person to look at. Page names are read from the build
    previous/next links at the foot of a page that do not follow the sidebar's order; a notebook's page missing from the sidebar;
    `--option` turned into an en dash by smart typography;
 6. layout: code, tables or images running past the text column (unless they scroll inside their box); a blank screenshot;
-   the checkout's own path shown on a page;
+   the checkout's own path shown on a page; display maths (`.katex-display`) whose formula is wider than its box while neither the
+   box nor a box around it scrolls (`overflow-x: auto|scroll`), so the reader sees it cut off: checked at 1280 px and again at
+   phone width, 390 px (screenshots _proc/check/PAGE.390.png);
+8. structure: an empty section (a heading followed, with nothing in between, by a heading of the same or a higher level, or by the
+   end of the page); an image without alt text (`fig-alt` in a figure cell's `#|` options, the text of a markdown image);
+   a parameter table whose "Returns" row is a parameter's comment: in an exported function, a comment after `)->T:` on the line that
+   also holds the last parameter is, to the reader of the code, that parameter's comment, while docments shows it as the return
+   value; allowed only when it reads as a return description, i.e. states the mapping `input -> output` (with `->`);
 7. search: typing a word into the search box of the index page lists results whose links open pages of the site.
 
 Usage: python scripts/check_docs.py [SITE] [--out DIR]
@@ -90,6 +97,26 @@ def stray_emphasis(nb:Path)->list:
                 if first and md.renderInline(f'*{first}*') != f'<em>{md.renderInline(first)}</em>': bad.append((n.name, first[:70]))
     return bad
 
+def copied_returns(nb:Path)->list:
+    "Exported functions whose `)->T: # comment` shares its line with the last parameter, the comment not stating a mapping `... -> ...`."
+    bad = []
+    for c in json.loads(nb.read_text())['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or not re.search(r'^#\|\s*export', src, re.M): continue
+        try: tree = ast.parse(src)
+        except SyntaxError: continue
+        lines = src.splitlines()
+        for n in ast.walk(tree):
+            if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) or n.returns is None or n.name.startswith('_') and n.name != '__call__':
+                continue
+            a = n.args
+            params = [p for p in a.posonlyargs + a.args + [a.vararg] + a.kwonlyargs + [a.kwarg] if p is not None and p.arg not in ('self', 'cls')]
+            if not params: continue
+            last = max(params, key=lambda p: (p.end_lineno, p.end_col_offset))
+            m = re.search(r'#\s*(.*\S)', lines[n.returns.end_lineno - 1][n.returns.end_col_offset:])
+            if m and last.end_lineno == n.returns.end_lineno and '->' not in m.group(1): bad.append((n.name, last.arg, m.group(1)[:70]))
+    return bad
+
 def doc_root()->str:
     cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini'); s = cfg['DEFAULT']
     return s.get('doc_host', '').rstrip('/') + '/' + s.get('doc_baseurl', '').strip('/') + '/'
@@ -112,7 +139,12 @@ class Browser:
         tid = self.call('Target.createTarget', url='about:blank')['targetId']
         self.session = self.call('Target.attachToTarget', targetId=tid, flatten=True)['sessionId']
         for m in ('Page.enable', 'Runtime.enable'): self.call(m, session=True)
-        self.call('Emulation.setDeviceMetricsOverride', session=True, width=1280, height=1000, deviceScaleFactor=1, mobile=False)
+        self.width(1280)
+
+    def width(self, w:int):
+        "Set the viewport's width in CSS pixels (the screenshots take it too)."
+        self.w = w
+        self.call('Emulation.setDeviceMetricsOverride', session=True, width=w, height=1000, deviceScaleFactor=1, mobile=False)
 
     def _read(self, timeout:float):
         end = time.time() + timeout
@@ -159,7 +191,7 @@ class Browser:
 
     def screenshot(self, out:Path):
         m = self.call('Page.getLayoutMetrics', session=True)['cssContentSize']
-        w, h = 1280, min(int(m['height']) + 1, 60000)
+        w, h = self.w, min(int(m['height']) + 1, 60000)
         r = self.call('Page.captureScreenshot', session=True, timeout=120, format='png', captureBeyondViewport=True,
                       clip={'x': 0, 'y': 0, 'width': w, 'height': h, 'scale': 1})
         out.write_bytes(base64.b64decode(r['data']))
@@ -188,6 +220,23 @@ FACTS_JS = r"""(() => {
     .map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '') + ': ' + (e.innerText || e.getAttribute('src') || '').slice(0, 60).replace(/\s+/g, ' '));
   const nav = document.querySelector('nav.page-navigation');
   return {
+    clippedMath: CLIPPED_MATH,
+    emptySections: (() => {       // headings in document order, each with whether anything shows between it and the next one
+      const items = [], skip = (e) => e.closest('script, style, .katex-mathml, nav, .quarto-title-meta');
+      const w = document.createTreeWalker(main, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+      for (let n; (n = w.nextNode());) {
+        const e = n.nodeType === 1 ? n : n.parentElement;
+        if (skip(e)) continue;
+        if (n.nodeType === 1 && /^H[1-6]$/.test(n.tagName) && !n.closest('.cell-output, header, #title-block-header')) {
+          items.push({ level: +n.tagName[1], text: n.textContent.trim(), content: false }); continue; }
+        if (!items.length || e.closest('h1, h2, h3, h4, h5, h6') && !e.closest('.cell-output')) continue;
+        if (n.nodeType === 3 ? n.nodeValue.trim() : n.matches('img, svg, table, pre, .katex, iframe, canvas, video')) items[items.length - 1].content = true;
+      }
+      return items.filter((h, i) => !h.content && (i + 1 === items.length || items[i + 1].level <= h.level)).map((h) => h.text.slice(0, 60));
+    })(),
+    noAlt: [...main.querySelectorAll('img')].filter((i) => !(i.getAttribute('alt') || '').trim())
+      .map((i) => ((i.closest('.cell') || i.parentElement).previousElementSibling || {}).textContent || (i.getAttribute('src') || '').slice(0, 40))
+      .map((t) => t.trim().slice(0, 50).replace(/\s+/g, ' ')),
     text: texts.join(''),
     allText: main.innerText,
     katex: main.querySelectorAll('.katex').length,
@@ -208,6 +257,16 @@ FACTS_JS = r"""(() => {
     dom: document.documentElement.outerHTML,
   };
 })()"""
+
+# display maths wider than its box with nothing that scrolls: the reader sees a formula cut off at the right
+CLIPPED_MATH_JS = r"""[...(document.querySelector('#quarto-document-content') || document.querySelector('main') || document.body)
+    .querySelectorAll('.katex-display')].filter((d) => {
+    const k = d.querySelector('.katex') || d;
+    if (Math.max(d.scrollWidth, k.scrollWidth, k.getBoundingClientRect().width) <= d.clientWidth + 1) return false;   // the formula fits its box
+    for (let e = d; e && e !== document.body; e = e.parentElement) {    // wider: fine only inside a box that scrolls
+      const o = getComputedStyle(e).overflowX; if (o === 'auto' || o === 'scroll') return false; }
+    return true;
+  }).map((d) => (d.querySelector('.katex-mathml annotation') || d).textContent.replace(/\s+/g, ' ').slice(0, 50))"""
 
 SEARCH_JS = r"""(async () => {
   const input = document.querySelector('.smalldocs-search input, #quarto-search input, input[type=search]');
@@ -280,12 +339,18 @@ def check(site:Path, out:Path):
     try:
         for page in sorted(pages):
             browser.open(base + page)
-            f = facts[page] = browser.js(FACTS_JS)
+            f = facts[page] = browser.js(FACTS_JS.replace('CLIPPED_MATH', CLIPPED_MATH_JS))
             name = page.replace('/', '__')
             (out/f'{name[:-5]}.dom.html').write_text(f.pop('dom'))
             png = out/f'{name[:-5]}.png'
             browser.screenshot(png)
             if blank(png): problems.append(f'{page}: the screenshot {png.relative_to(ROOT) if png.is_relative_to(ROOT) else png} is blank')
+        browser.width(390)                                   # phone width: display maths must still fit or scroll
+        for page in sorted(pages):
+            browser.open(base + page)
+            facts[page]['clippedMath390'] = browser.js(CLIPPED_MATH_JS)
+            browser.screenshot(out/f'{page.replace("/", "__")[:-5]}.390.png')
+        browser.width(1280)
         browser.open(base + 'index.html')
         search = browser.js(SEARCH_JS.replace('WORD', json.dumps(SEARCH_WORD)))
     finally:
@@ -363,6 +428,16 @@ def check(site:Path, out:Path):
             problems.append(f'{page}: not in the sidebar (nbs/sidebar.yml lists the notebooks by file name: renamed?)')
         # 6. layout
         for w in f['wide'][:5]: problems.append(f'{page}: runs past the text column: {w}')
+        for width, key in ((1280, 'clippedMath'), (390, 'clippedMath390')):
+            for t in f[key][:3]: problems.append(f'{page}: display maths cut off at the right at {width} px width (wider than its box, '
+                                                 f'which does not scroll): {t!r}: break it (aligned) or let .katex-display scroll')
+        # 8. structure
+        for h in f['emptySections'][:5]: problems.append(f'{page}: empty section {h!r}: the next heading follows with nothing in between')
+        for t in f['noAlt'][:5]: problems.append(f'{page}: an image without alt text (after {t!r}): give the cell `#| fig-alt:` (and `#| fig-cap:`)')
+        if nb is not None:
+            for name, arg, com in copied_returns(nb):
+                problems.append(f'{page}: the parameter table of {name} shows the comment of its last parameter `{arg}` as the return value '
+                                f'({com!r}, a comment after `)->T:` on the parameter\'s line): put it in the docstring, or describe the output')
     # 7. search
     if 'error' in search: problems.append(f'search: {search["error"]}')
     elif not search['hits']: problems.append(f'search: typing {SEARCH_WORD!r} into the search box of index.html lists no results')
