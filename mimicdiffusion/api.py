@@ -521,7 +521,7 @@ def load_purifier(model:ModelConfig, # the diffusion checkpoint (None: the embed
     if defense.name in ('none', 'custom'): raise ValueError(f"defense.name {defense.name!r}: expected a registered purifier")
     den, sched, shape = load_denoiser(model, defense, device)
     from mimicdiffusion.purifiers import make_purifier
-    return make_purifier(defense.name, den, sched, **purifier_settings(defense, eps, norm)), shape
+    return make_purifier(defense.name, den, sched, compile=model.compile, **purifier_settings(defense, eps, norm)), shape
 
 def attack_settings(cfg:AttackConfig, x:torch.Tensor, seed:int)->tuple[str, dict]:
     "(name in `attacks.ATTACKS`, keyword arguments) of the attack `cfg` on the batch `x` with the harness's `seed`."

@@ -369,6 +369,7 @@ def add_purify_arguments(p):
         help='resize images that do not fit the model (with a warning) instead of rejecting them',
     )
     p.add_argument('--overwrite', action='store_true', help='replace earlier outputs in --out (never inputs)')
+    p.add_argument('--compile', action='store_true', help='torch.compile the diffusion network (pays over many images)')
     p.add_argument('--seed', type=_number(int, 0), default=0)
     p.add_argument('--device', default='cpu')
     add_speed_arguments(p)
@@ -387,7 +388,8 @@ def purify_command(args):
     from mimicdiffusion.purifiers import PURIFIERS
     check_choice(args.defense, PURIFIERS, '--defense')
     try:   # the settings, checked before anything loads; one that does not apply (--t-star with mimic) is refused
-        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16, channels_last=args.channels_last)
+        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16, channels_last=args.channels_last,
+                            compile=args.compile)
         defense = DefenseConfig(args.defense, preset=args.preset, K=args.K, t_star=args.t_star, solver=args.solver,
                                 published=args.published or None)
     except ValueError as e: raise _option_error(e) from None

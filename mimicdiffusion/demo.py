@@ -21,8 +21,8 @@ from .checks import (check_budget, check_device, check_writable_dir, check_outpu
                                   load_user_file, check_batch, read_image, write_image, image_bits, temp_sibling)
 
 # %% auto #0
-__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'explorer_run',
-           'explorer']
+__all__ = ['DEMO_DEFENSES', 'IMAGE_EXTS', 'COMMIT', 'run_demo', 'results_markdown', 'read_input', 'purify_files', 'roll_forward',
+           'explorer_run', 'explorer']
 
 # %% ../nbs/09_demo.ipynb #d67ddc14
 DEMO_DEFENSES = ('diffpure', 'mimic')
@@ -154,6 +154,7 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
     names = [p.stem + '.png' if p.suffix.lower() in IMAGE_EXTS else p.name for p in paths]
     if len(set(names)) != len(names): raise ValueError("two inputs would write the same output name; rename one")
     out = check_writable_dir(out, 'out')
+    roll_forward(out)   # a run killed while it moved its outputs in: finish its move first
     check_outputs([out/n for n in names], paths, overwrite, 'out')
     batches = [read_input(p, shape, resize) for p in paths]        # everything is checked before anything is written
     with temp_sibling(out, 'purify') as tmp:   # a hidden sibling of `out`, removed on exit and on SIGTERM
@@ -179,11 +180,35 @@ def purify_files(inputs:Sequence[str|Path], # image files or .pt/.npy batches
         out.mkdir(parents=True, exist_ok=True)
         return _commit(written, out, overwrite)
 
+COMMIT = 'COMMIT'   # in a run's temporary folder: the outputs it is moving into out (a journal, rolled forward)
+
+def _move_all(tmp:Path, out:Path):
+    "Move the files the journal in `tmp` lists into `out` (those still in `tmp`), then drop the journal."
+    import signal
+    names = (tmp/COMMIT).read_text().split('\n')
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})   # delivered after the move
+    try:
+        for n in names:
+            if (tmp/n).exists(): os.replace(tmp/n, out/n)
+        (tmp/COMMIT).unlink()
+    finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+def roll_forward(out:Path)->list[Path]:
+    "Finish the moves of purify runs into `out` that were killed (SIGKILL) midway; returns their temporary folders."
+    from mimicdiffusion.checks import _alive
+    done = []
+    for tmp in Path(out).parent.glob(f'.{Path(out).name}.purify-*'):
+        pid = tmp.name.rsplit('-', 1)[-1]
+        if (tmp/COMMIT).is_file() and pid.isdigit() and not _alive(int(pid)):
+            _move_all(tmp, Path(out)); done.append(tmp)
+    return done
+
 def _commit(written:list[Path], out:Path, overwrite:bool)->list[Path]:
     "Move the finished files into `out`; without `overwrite`, a name that exists now (another run) stops it, none kept."
     final = [out/f.name for f in written]
-    if overwrite:
-        for f, dst in zip(written, final): os.replace(f, dst)
+    if overwrite:   # replacing: journal first, so that a kill midway is finished by the next run, never left mixed
+        if written:
+            (written[0].parent/COMMIT).write_text('\n'.join(f.name for f in written)); _move_all(written[0].parent, out)
         return final
     done = []
     try:   # os.link refuses an existing name: the existence check happens at the write itself
