@@ -282,7 +282,7 @@ def make_autoattack(model:nn.Module, # a `DefendedModel` is attacked through `at
                     n_queries:Optional[int]=None, # override Square's queries
                     seed:int=0, # pyautoattack's seed
                     device=None)->AutoAttack:
-    "A pyautoattack `AutoAttack` on `attack_target(model)`, with optional overrides for quick runs; `device`: where pyautoattack puts the images (default 'cpu')."
+    "A pyautoattack `AutoAttack` on `attack_target(model)`, with overrides for quick runs; `device`: default cpu."
     if version == 'custom' and not attacks: raise ValueError("version='custom' needs `attacks`, e.g. ['apgd-ce']")
     aa = AutoAttack(
         attack_target(model), attacks=attacks, device=device or 'cpu', eps=eps, norm=norm, seed=seed, version=version
@@ -363,7 +363,8 @@ def check_monotone(model:nn.Module, # logits from images in [0,1]
                    step_size:Optional[float]=None, # fixed across runs (default 2.5*eps/max(steps))
                    seed:int=0, # seed of the global RNG and the random start, the same for every run
                    **kw)->list[float]:
-    "PGD success rates for increasing `steps` under the same randomness (further keyword arguments go to `pgd_eot`: norm, eot, ...); raises if more iterations ever lower the rate."
+    """PGD success rates for increasing `steps` under the same randomness (further keyword arguments go to
+    `pgd_eot`: norm, eot, ...); raises if more iterations ever lower the rate."""
     step_size = 2.5 * eps / max(steps) if step_size is None else step_size
     gen = getattr(attack_target(model), 'generator', None)
     state = gen.get_state() if gen is not None else None
@@ -398,7 +399,8 @@ def eps_sweep(model:nn.Module, # logits from images in [0,1]
               final_max:float=0.05, # the highest acceptable robust accuracy at the largest budget
               tol:float=0., # allowed rise of robust accuracy between budgets (noise of a stochastic defense)
               **kw)->list[float]:
-    "Robust accuracy at each budget (further keyword arguments go to the attack); raises unless it never rises by more than `tol` and ends at most `final_max`."
+    """Robust accuracy at each budget (further keyword arguments go to the attack); raises unless it never rises by
+    more than `tol` and ends at most `final_max`."""
     accs = [robust_accuracy(model, get_attack(attack)(model, x, y, e, **kw).x_adv, y) for e in epss]
     if any(b > a + tol for a, b in zip(accs, accs[1:])):
         raise AssertionError(f"robust accuracy rose with a larger budget: {list(zip(epss, accs))}")

@@ -71,7 +71,8 @@ _BETAS = {
 }
 
 def schedule_from_config(cfg:dict)->Schedule:
-    "The `Schedule` a diffusers scheduler config `cfg` (DDPMScheduler / DDIMScheduler keys) describes (default: DDPMScheduler's linear 1e-4..0.02, 1000 steps)."
+    """The `Schedule` a diffusers scheduler config `cfg` (DDPMScheduler / DDIMScheduler keys) describes (default:
+    DDPMScheduler's linear 1e-4..0.02, 1000 steps)."""
     if cfg.get('prediction_type', 'epsilon') != 'epsilon':
         raise ValueError(f"the network must predict eps (prediction_type 'epsilon'), found {cfg['prediction_type']!r}")
     T = int(cfg.get('num_train_timesteps', 1000))

@@ -4,7 +4,8 @@
 
 # %% ../nbs/11_checks.ipynb #905ac958
 from __future__ import annotations
-import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, stat, tempfile, threading, warnings
+import contextlib, functools, inspect, math, operator, os, pickle, re, shutil, signal, stat, tempfile, threading
+import warnings
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 import numpy as np

@@ -137,7 +137,8 @@ def _number(typ, low, strict:bool=False, below:Optional[float]=None, finite:bool
         except ValueError:
             article = 'an' if typ is int else 'a'
             raise argparse.ArgumentTypeError(f'expected {article} {typ.__name__}, got {s!r}') from None
-        if (finite or below is not None) and not math.isfinite(v): raise argparse.ArgumentTypeError(f'expected a finite number, got {s}')
+        if (finite or below is not None) and not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f'expected a finite number, got {s}')
         if v < low or (strict and v == low):
             raise argparse.ArgumentTypeError(f'must be {">" if strict else ">="} {low}, got {s}')
         if below is not None and v >= below: raise argparse.ArgumentTypeError(f'must be < {below}, got {s}')
@@ -162,11 +163,12 @@ def add_train_arguments(p:argparse.ArgumentParser):
         '--steps', type=_number(int, 0, True), help="optimizer steps of the whole run (default: the function's)"
     )
     p.add_argument('--batch-size', type=_number(int, 0, True), help='images per step')
-    p.add_argument('--lr', type=_number(float, 0, True, finite=True), help='peak learning rate (linear warmup, then cosine decay)')
+    p.add_argument('--lr', type=_number(float, 0, True, finite=True),
+                   help='peak learning rate (linear warmup, then cosine decay)')
     p.add_argument('--warmup', type=_number(int, 0), help='steps of linear learning-rate warmup')
     p.add_argument('--weight-decay', type=_number(float, 0, finite=True), help='AdamW weight decay')
     p.add_argument(
-        '--ema', type=_number(float, 0, below=1), help='decay of the exponential moving average of the weights (below 1)'
+        '--ema', type=_number(float, 0, below=1), help='decay of the moving average of the weights (below 1)'
     )
     p.add_argument('--seed', type=_number(int, 0), help='seed of the initialization, the batches and the noise')
     p.add_argument('--threads', type=_number(int, 0), help='torch CPU threads; 0: torch default')
@@ -188,7 +190,8 @@ def _saved_config(path:Path)->dict:
     if not path.exists(): return {}
     try: saved = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as e: raise CLIError(f'{path}: not valid JSON ({e})') from None
-    if not isinstance(saved, dict): raise CLIError(f'{path}: expected a JSON object of settings, found {type(saved).__name__}')
+    if not isinstance(saved, dict):
+        raise CLIError(f'{path}: expected a JSON object of settings, found {type(saved).__name__}')
     return saved
 
 def run_config(kind:str, # 'diffusion' or 'classifier', as saved in config.json
@@ -388,7 +391,8 @@ def purify_command(args):
     from mimicdiffusion.purifiers import PURIFIERS
     check_choice(args.defense, PURIFIERS, '--defense')
     try:   # the settings, checked before anything loads; one that does not apply (--t-star with mimic) is refused
-        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16, channels_last=args.channels_last,
+        model = ModelConfig(checkpoint=args.checkpoint, format=args.format, bf16=args.bf16,
+                            channels_last=args.channels_last,
                             compile=args.compile)
         defense = DefenseConfig(args.defense, preset=args.preset, K=args.K, t_star=args.t_star, solver=args.solver,
                                 published=args.published or None)
@@ -408,48 +412,52 @@ def add_solver_argument(p):
 # %% ../nbs/10_cli.ipynb #0ec66106
 _NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
 _FLAGS = ('bf16', 'channels_last', 'published', 'compile')
-_TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int, 'surrogate_K': int,
+_TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int,
+          'surrogate_K': int,
           'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 
 def _typed(typ):
-    "An argparse `type`: `typ(s)` with a one-line error (a float may be a fraction, '8/255'); `EvalConfig` checks the range."
+    "An argparse `type`: `typ(s)` with a one-line error (a float may be '8/255'); `EvalConfig` checks the range."
     def conv(s):
         try:
             if typ is float and '/' in s: a, b = s.split('/'); return float(a) / float(b)
             return typ(s)
         except (ValueError, ZeroDivisionError):
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if typ is int else 'a number'}, got {s!r}") from None
+            what = 'an integer' if typ is int else 'a number'
+            raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
     return conv
 
 def add_grad_budget_argument(p):
-    "`--grad-budget`: memory exact gradients may keep for sampler steps instead of recomputing them (the same gradient)."
+    "`--grad-budget`: memory exact gradients may keep for sampler steps instead of recomputing them."
     from mimicdiffusion.diffusion import parse_bytes
     def size(s):
         try: parse_bytes(s); return s
         except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
-    p.add_argument('--grad-budget', type=size, metavar='SIZE', help="exact gradients: keep sampler steps in up to SIZE of "
+    p.add_argument('--grad-budget', type=size, metavar='SIZE',
+                   help="exact gradients: keep sampler steps in up to SIZE of "
                    "memory (e.g. 2GiB) instead of recomputing them in backward; the gradient is the same bit for bit")
 
 def add_evaluate_arguments(p):
     "The options of `mimicdiffusion evaluate`: one per `EvalConfig` setting (`api.OPTIONS`), then where and how to run."
     from mimicdiffusion.api import OPTIONS
     for group, name, opt, help in OPTIONS:
-        names = [opt, '--n'] if opt == '--n-images' else [opt]   # `--n-images` first: under torchrun `--n` alone is ambiguous
+        # `--n-images` first: under torchrun `--n` alone is ambiguous
+        names = [opt, '--n'] if opt == '--n-images' else [opt]
         if name in _FLAGS: p.add_argument(*names, dest=_dest(group, name), action='store_true', default=None, help=help)
         else:
             p.add_argument(*names, dest=_dest(group, name), type=_typed(_TYPES[name]) if name in _TYPES else None,
                            nargs='+' if name in _NARGS else None, default=None, help=help,
                            metavar='FILE' if name == 'robust_in' else 'FIELD=VALUE' if name == 'settings' else None)
-    p.add_argument('--classifier-arch', help='with --classifier PATH: the architecture (the same as --classifier ARCH:PATH)')
+    p.add_argument('--classifier-arch', help='with --classifier PATH: its architecture (as --classifier ARCH:PATH)')
     p.add_argument('--out', type=Path, required=True, help='JSONL results (resumed when it exists)')
-    p.add_argument('--device', default=None, help='default: cuda when available (the local rank under torchrun), else cpu')
+    p.add_argument('--device', default=None, help='default: cuda when available (the local rank), else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
     add_grad_budget_argument(p)
     p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/10_cli.ipynb #96d66e51
 def _classifier_spec(args)->Optional[str]:
-    "--classifier as a spec: ARCH:PATH from --classifier-arch, or a bare path read with the data set's default architecture."
+    "--classifier as a spec: ARCH:PATH from --classifier-arch, or a bare path with the data set's default architecture."
     spec, arch = getattr(args, 'model.classifier'), args.classifier_arch
     if arch is not None:
         if spec is None: raise CLIError('--classifier-arch needs --classifier PATH')
@@ -491,22 +499,26 @@ def evaluate_command(args):
         if not Path(f).is_file(): raise CLIError(f'--robust-in {f}: no such results file')
     if args.threads: torch.set_num_threads(args.threads)
     device = check_device(args.device) if args.device else None
-    try: _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device, grad_budget=args.grad_budget)
+    try:
+        _, summary = run_evaluation(cfg, args.out, progress=not args.quiet, device=device, grad_budget=args.grad_budget)
     except ValueError as e: raise _option_error(e) from None   # a setting found wrong once the data is known
     if init_distributed().rank == 0: print(json.dumps(summary, indent=1))
 
 # %% ../nbs/10_cli.ipynb #8bbb3dc7
 def _queue(s:str)->tuple:
     try: i, n = (int(v) for v in s.split('/')); assert 0 <= i < n
-    except (ValueError, AssertionError): raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {s!r}") from None
+    except (ValueError, AssertionError):
+        raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {s!r}") from None
     return i, n
 
 def add_study_arguments(p):
     "The options of `mimicdiffusion study`."
-    p.add_argument('action', choices=('run', 'status', 'report'), help='run (or resume) cells, list where they stand, or report')
+    p.add_argument('action', choices=('run', 'status', 'report'),
+                   help='run (or resume) cells, list where they stand, or report')
     p.add_argument('file', type=Path, help='a study file (TOML), e.g. studies/adaptive.toml')
     p.add_argument('--cells', help="run only the cells whose names match this pattern, e.g. 'abl-*'")
-    p.add_argument('--queue', type=_queue, default=(0, 1), metavar='I/N', help='this worker of N runs every N-th cell, from I')
+    p.add_argument('--queue', type=_queue, default=(0, 1), metavar='I/N',
+                   help='this worker of N runs every N-th cell, from I')
     p.add_argument('--reference', help='report: a row every other row is compared with (paired difference)')
     p.add_argument('--device', default=None, help='default: cuda when available, else cpu')
     p.add_argument('--threads', type=_number(int, 0), default=0, help='torch CPU threads; 0: torch default')
@@ -529,7 +541,8 @@ def study_command(args):
                log=lambda m: print(m, file=sys.stderr))
     for name in st.cells:
         if args.cells is None or fnmatch.fnmatch(name, args.cells):
-            s = st.state(name); print(f"{name:<40} {s['state']}" + (f"  (cost {s['cost']} gradients)" if s.get('cost') else ''))
+            s = st.state(name)
+            print(f"{name:<40} {s['state']}" + (f"  (cost {s['cost']} gradients)" if s.get('cost') else ''))
     for l in st.ladders: print(f"{l.name:<40} ladder: {st.ladder_state(l)['state']}")
 
 # %% ../nbs/10_cli.ipynb #6d228c6a

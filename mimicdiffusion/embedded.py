@@ -203,7 +203,8 @@ def check_train_config(cfg:TrainConfig, # the settings of a run
     return cfg
 
 def _diverged(out:Path, kind:str, step:int, what:str, cfg:TrainConfig):
-    raise ValueError(f"{out}: the {kind} run diverged at step {step}: {what} (lr={cfg.lr}, weight_decay={cfg.weight_decay}); "
+    raise ValueError(f"{out}: the {kind} run diverged at step {step}: {what} "
+                     f"(lr={cfg.lr}, weight_decay={cfg.weight_decay}); "
                      "the last finite checkpoint is kept; lower --lr or --weight-decay")
 
 # %% ../nbs/15_embedded.ipynb #35ceb6c2

@@ -118,4 +118,5 @@ def _custom_purifier(name:str, denoiser, sched, settings:dict):
     kw = {k: v for k, v in settings.items() if k not in _STANDARD or (v is not None and (takes_all or k in params))}
     for k in ('t_star', 'solver', 'preset'): kw.pop(k, None)   # DiffPure's and MimicDiffusion's own
     try: return factory(denoiser, sched, **kw)
-    except TypeError as e: raise ValueError(f"purifier {name!r}: its factory refused the settings {sorted(kw)}: {e}") from None
+    except TypeError as e:
+        raise ValueError(f"purifier {name!r}: its factory refused the settings {sorted(kw)}: {e}") from None

@@ -74,7 +74,7 @@ def tiny_setting(eps:float=0.1, steps:int=5, sigma:float=0.1, sleep:float=0.)->t
 
 # %% ../nbs/07b_testing.ipynb #cd6a3917
 class ObfuscatedGradient(nn.Module):
-    "The identity in the forward pass; in the backward pass the gradient times `1 + c*N(0,1)` per pixel, fresh per call."
+    "The identity in the forward pass; in the backward pass the gradient times `1 + c*N(0,1)` per pixel, per call."
     def __init__(self, c:float=5.): super().__init__(); self.c = c
     def forward(self, x:Tensor, *, seed:Optional[int]=None, generator=None, grad_checkpoint=False)->Tensor:
         z = self.c * randn_like(x, make_generator(x, generator, seed)) * x

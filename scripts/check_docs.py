@@ -82,6 +82,11 @@ def mixed_import_cells(nb:Path)->list:
         if other: bad.append((i, ast.unparse(other[0]).splitlines()[0][:70]))
     return bad
 
+def mixed_import_problems(nb:Path)->list[str]:
+    "The messages for `mixed_import_cells`: such a cell runs during the docs build, where it may fail (the build then stops)."
+    return [f'{nb.relative_to(ROOT)}: cell {i} mixes imports with other code ({first!r}): nbdev\'s docs run executes it '
+            f'and replaces its saved outputs; put the imports in an import cell' for i, first in mixed_import_cells(nb)]
+
 def stray_emphasis(nb:Path)->list:
     "Exported definitions whose docstring's first line does not stay one italic span (show_doc writes it as `*line*`): `t*` ..."
     from markdown_it import MarkdownIt                       # smalldocs's own markdown parser
@@ -319,9 +324,7 @@ def check(site:Path, out:Path):
         if page is None: problems.append(f'{nb.relative_to(ROOT)}: no page in {site.name}/'); continue
         pages[page] = nb
     for nb in notebooks():
-        for i, first in mixed_import_cells(nb):
-            problems.append(f'{nb.relative_to(ROOT)}: cell {i} mixes imports with other code ({first!r}): nbdev\'s docs run executes it '
-                            f'and replaces its saved outputs; put the imports in an import cell')
+        problems += mixed_import_problems(nb)
         for name, doc in stray_emphasis(nb):
             problems.append(f'{nb.relative_to(ROOT)}: the docstring of {name} breaks show_doc\'s italics (a `*` or `_` that markdown '
                             f'reads as emphasis; put it in backticks): {doc!r}')
@@ -452,7 +455,12 @@ def main():
     ap = argparse.ArgumentParser(description='Check the rendered documentation site in headless Chromium.')
     ap.add_argument('site', nargs='?', type=Path, help='the built site (default: _proc/_docs, else _docs)')
     ap.add_argument('--out', type=Path, default=ROOT/'_proc'/'check', help='where the screenshots and DOM dumps go')
+    ap.add_argument('--sources', action='store_true', help='check only the notebooks\' cells, before a build (scripts/docs.sh)')
     a = ap.parse_args()
+    if a.sources:   # a cell that mixes imports with code runs during the build and can stop it with a traceback
+        problems = [p for nb in notebooks() for p in mixed_import_problems(nb)]
+        for p in problems: print(f'check_docs: {p}', file=sys.stderr)
+        sys.exit(1 if problems else 0)
     site = (a.site or next((p for p in (ROOT/'_proc'/'_docs', ROOT/'_docs') if p.is_dir()), ROOT/'_proc'/'_docs')).resolve()
     if not (site/'index.html').is_file():
         print(f'check_docs: {site} holds no index.html: build the site with scripts/docs.sh first', file=sys.stderr); sys.exit(1)

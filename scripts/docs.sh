@@ -15,6 +15,7 @@ if [ "${1:-}" = --serve ]; then
   if [[ "${1:-}" =~ ^[0-9]+$ ]]; then serve=$1; shift; fi
 fi
 
+python scripts/check_docs.py --sources   # cells the build would execute by mistake: named here, not as a traceback later
 keep=$(mktemp -d)
 cp -p nbs/_quarto.yml nbs/nbdev.yml "$keep"/
 restore() {
