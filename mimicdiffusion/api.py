@@ -173,6 +173,7 @@ class AttackConfig:
     restarts:Optional[int]=None # APGD: random restarts (default 1)
     loss:Optional[str]=None # APGD: 'ce' or 'dlr' (default 'ce')
     step_size:Optional[float]=None # PGD: step in [0,1] units; None: 2.5 eps / iters
+    keep:Optional[str]=None # PGD: the iterate each image keeps, 'best' (most EOT draws fooled) or 'last' (default best)
     surrogate_K:Optional[int]=None # grad='surrogate': sampler steps of the shorter purification (default 10)
     def __post_init__(self):
         from mimicdiffusion.attacks import GRAD_MODES, NORMS
@@ -184,7 +185,8 @@ class AttackConfig:
                  ('eot', 1, pgd_like, f'{self.name} sets its own EOT draws'),
                  ('restarts', 1, self.name == 'apgd', 'restarts are APGD\'s'),
                  ('loss', 'ce', self.name == 'apgd', "the loss choice is APGD's"),
-                 ('step_size', None, self.name == 'pgd', "a step size is PGD's (APGD adapts its own)")]
+                 ('step_size', None, self.name == 'pgd', "a step size is PGD's (APGD adapts its own)"),
+                 ('keep', 'best', self.name == 'pgd', "the iterate rule is PGD's (APGD keeps its best point)")]
         for name, default, applies, why in rules:
             if applies: _default(self, name, default)
             else: _not_applicable(self, 'attack', name, default, why)
@@ -193,6 +195,7 @@ class AttackConfig:
         else: _not_applicable(self, 'attack', 'surrogate_K', 10, "the surrogate's steps apply to grad='surrogate'")
         for k in ('iters', 'eot', 'restarts', 'surrogate_K'): _positive_int(self, 'attack', k)
         if self.loss is not None: check_choice(self.loss, ('ce', 'dlr'), 'attack.loss')
+        if self.keep is not None: check_choice(self.keep, ('best', 'last'), 'attack.keep')
         st = self.step_size
         if st is not None and not (isinstance(st, (int, float)) and math.isfinite(st) and st > 0):
             _err('attack', 'step_size', f"expected a finite number > 0, got {self.step_size!r}")
@@ -263,8 +266,12 @@ class EvalConfig:
         return replace(self, **new)
 
 # %% ../nbs/07c_api.ipynb #1fb7d365
+_ADDED = {('AttackConfig', 'keep'): 'best'}   # fields added after format 2: left out at their value before them
+
 def _group_dict(g)->dict:
     d = asdict(g)
+    for (cls, k), before in _ADDED.items():
+        if type(g).__name__ == cls and d[k] in (None, before): del d[k]   # headers written before stay equal
     for k, v in d.items():
         if isinstance(v, tuple): d[k] = list(v)
         if k == 'settings': d[k] = {s: list(x) if isinstance(x, tuple) else x for s, x in v.items()}
@@ -354,6 +361,7 @@ OPTIONS = [  # (group, field, option, help); group None: a field of EvalConfig i
     ('attack', 'restarts', '--restarts', 'APGD random restarts (default 1)'),
     ('attack', 'loss', '--loss', 'APGD loss: ce or dlr (default ce)'),
     ('attack', 'step_size', '--step-size', 'PGD step in [0,1] units (default 2.5 eps / iters)'),
+    ('attack', 'keep', '--keep', 'PGD: the iterate each image keeps, best (most EOT draws fooled) or last (default best)'),
     ('attack', 'surrogate_K', '--surrogate-K', 'grad=surrogate: steps of the shorter purification (default 10)'),
     ('protocol', 'seeds', '--seeds', 'purification seeds (several: worst case and majority vote)'),
     ('protocol', 'batch_size', '--batch-size', 'images per batch (default 16)'),
@@ -558,7 +566,7 @@ def load_purifier(model:ModelConfig, # the diffusion checkpoint (None: the embed
 def attack_settings(cfg:AttackConfig, x:torch.Tensor, seed:int)->tuple[str, dict]:
     "(name in `attacks.ATTACKS`, keyword arguments) of the attack `cfg` on the batch `x` with the harness's `seed`."
     if cfg.name == 'pgd':
-        return 'pgd', dict(steps=cfg.iters, eot=cfg.eot, step_size=cfg.step_size,
+        return 'pgd', dict(steps=cfg.iters, eot=cfg.eot, step_size=cfg.step_size, keep=cfg.keep,
                            generator=torch.Generator(x.device).manual_seed(seed))
     if cfg.name == 'apgd':
         return 'apgd', dict(steps=cfg.iters, eot=cfg.eot, restarts=cfg.restarts, loss=cfg.loss, seed=seed)

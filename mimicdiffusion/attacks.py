@@ -187,10 +187,11 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
             batched_eot:bool=True, # all EOT replicas in one forward/backward (x.repeat); False: one draw per pass
             max_batch:Optional[int]=None, # with batched_eot, most images per pass
             progress:bool=False, # tqdm bar over steps
+            keep:str='best', # the iterate returned: 'best' (fooled the most draws, then highest loss) or 'last'
            )->AttackResult:
-    "PGD with EOT; each image keeps the iterate that fooled the most draws, the highest-loss one among equals."
+    "PGD with EOT; each image keeps its best iterate (most draws fooled, highest loss among equals) or its last."
     check_images(x)
-    check_choice(norm, NORMS, 'norm')
+    check_choice(norm, NORMS, 'norm'); check_choice(keep, ('best', 'last'), 'keep')
     eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
@@ -207,10 +208,10 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
     success, history = torch.zeros(B, dtype=torch.bool, device=x.device), []
     def record(x_adv, loss, wrong):
         nonlocal success
-        keep = (wrong > best_wrong) | (
+        better = (wrong > best_wrong) | (
             (wrong == best_wrong) & (loss > best_loss)
         )  # more draws fooled, or as many with a higher loss
-        best[keep], best_wrong[keep], best_loss[keep] = x_adv[keep], wrong[keep], loss[keep]
+        best[better], best_wrong[better], best_loss[better] = x_adv[better], wrong[better], loss[better]
         success = success | (wrong > 0.5)                        # most draws misclassify some iterate
         history.append(success.float().mean().item())
     for _ in tqdm(range(steps), disable=not progress, desc='pgd', leave=False):
@@ -219,8 +220,8 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
         step = grad.sign() if norm == 'Linf' else grad / _l2(grad)
         x_adv = project(x_adv + step_size * step, x, eps, norm)
     record(x_adv, *eot_loss(att, x_adv, y, eot, mb, grad=False)[1:])   # the last iterate, forward only
-    info = _info(model, attack='pgd', eps=eps, norm=norm, steps=steps, step_size=step_size, eot=eot)
-    return AttackResult(best, success, history, info=info)
+    info = _info(model, attack='pgd', eps=eps, norm=norm, steps=steps, step_size=step_size, eot=eot, keep=keep)
+    return AttackResult(best if keep == 'best' else x_adv, success, history, info=info)
 
 # %% ../nbs/06_attacks.ipynb #5607d5c1
 class _Records(logging.Handler):
