@@ -175,7 +175,8 @@ class AttackConfig:
     step_size:Optional[float]=None # PGD: step in [0,1] units; None: 2.5 eps / iters
     surrogate_K:Optional[int]=None # grad='surrogate': sampler steps of the shorter purification (default 10)
     def __post_init__(self):
-        from mimicdiffusion.attacks import GRAD_MODES, NORMS
+        from mimicdiffusion.attacks import GRAD_MODES
+        from mimicdiffusion.checks import NORMS
         check_choice(self.name, ATTACK_NAMES, 'attack.name'); check_choice(self.norm, NORMS, 'attack.norm')
         object.__setattr__(self, 'eps', check_budget(self.eps, self.norm, what='attack.eps'))
         on, pgd_like = self.name != 'none', self.name in ('pgd', 'apgd')
