@@ -94,7 +94,8 @@ class ModelConfig:
     channels_last:bool=False # channels_last memory format for the diffusion network
     compile:bool=False # torch.compile the diffusion network and the classifier (`backbones.compile_model`; GPU speed)
     def __post_init__(self):
-        from mimicdiffusion.checkpoints import FORMATS, TIME_LABELS
+        from mimicdiffusion.backbones import TIME_LABELS
+        from mimicdiffusion.checkpoints import FORMATS
         from mimicdiffusion.classifiers import parse_spec
         check_choice(self.format, ('auto', *FORMATS), 'model.format')
         if self.time_label is not None: check_choice(self.time_label, TIME_LABELS, 'model.time_label')
