@@ -180,6 +180,7 @@ class MimicGuidance(Guidance):
             raise ValueError(f"sr_factor {self.cfg.sr_factor} does not divide the image size {H}x{W}")
         return x_ref
     def __call__(self, info:StepInfo)->Optional[Tensor]:
+        "The correction g (B,C,H,W) that the step t -> s subtracts from x_s; None outside the window or with scale 0."
         if self.cfg.scale == 0 or not self.cfg.guided(info.t, self.T): return None   # outside the window: unguided
         d = info.x0_hat - info.x_ref                                    # d = x0_hat - x_ref
         g_long = self.long(d, info)                                     # sign(d): Manhattan, long range (02)
@@ -222,7 +223,7 @@ class MimicDiffusion(Purifier):
         x = guide.check(x)
         if c.shift: x, shifts = random_shift(x, c.shift, generator)   # variant `shift`: a random roll, undone below
         if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters via the guidance only
-        else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # variant: input diffused to t*
+        else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # variant: from t*
         out = sample(self.denoiser, x_start, self.steps, self.sched, c.eta, guide, x, generator, grad_checkpoint,
                      c.clip_x0, progress, callback)
         return roll_each(out, -shifts) if c.shift else out
