@@ -137,13 +137,13 @@ def no_term(d:Tensor, g_long:Tensor)->None:
     return None
 
 # %% ../nbs/05_mimic.ipynb #87cd89e4
-def sum_mix(d:Tensor, g_long:Tensor, g_short:Tensor)->Tensor: # (B,C,H,W) g_long + g_short
-    "The mix of `split='off'`: both terms on every pixel (with `sr_mode='nearest'`, the reference code's doubled L1)."
+def sum_mix(d:Tensor, g_long:Tensor, g_short:Tensor)->Tensor:
+    "The mix of `split='off'`: g_long + g_short on every pixel (`sr_mode='nearest'`: the reference code's doubled L1)."
     return g_long + g_short
 
 # %% ../nbs/05_mimic.ipynb #cfab2aeb
-def long_only(d:Tensor, g_long:Tensor, g_short:Optional[Tensor])->Tensor: # (B,C,H,W) g_long
-    "The mix of `sr_mode='off'`: the long-range term on every pixel, whatever the split."
+def long_only(d:Tensor, g_long:Tensor, g_short:Optional[Tensor])->Tensor:
+    "The mix of `sr_mode='off'`: the long-range term g_long on every pixel, whatever the split."
     return g_long
 
 # %% ../nbs/05_mimic.ipynb #7096c2f6

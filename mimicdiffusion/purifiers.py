@@ -36,7 +36,7 @@ def mimic_config(preset:str='paper', # a key of `PRESETS`
     check_choice(norm, NORMS, 'norm')
     cfg = named_preset(preset, eps=budget, **({'K': K} if K else {}), **fields)
     if norm == 'L2' and fields.get('phi') is None and cfg.split != 'off':
-        raise ValueError(f"norm='L2', budget {budget}: MimicDiffusion's long/short threshold phi defaults to 2 x an "
+        raise ValueError(f"norm='L2', eps={budget}: MimicDiffusion's long/short threshold phi defaults to 2 x an "
                          'L-inf budget, which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the '
                          'threshold of L-inf 0.1, 0.0627 for that of 8/255')
     return cfg
