@@ -92,14 +92,16 @@ def manhattan_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
 def sr_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
             g_long:Tensor, # the long-range term (unused here)
             D:Downsample, # the downsampling operator, factor s
-            sign_grad:str='ste', tau:float=0.05, # as in `manhattan_term`
+            sign_grad:str='ste', # backward surrogate of sign, as in `manhattan_term`
+            tau:float=0.05, # temperature of the tanh surrogate
            )->Tensor: # (B,C,H,W) s^2 D^T sign(D d)
     "The paper's short-range term: the super-resolution gradient s^2 D^T sign(D d) (04)."
     return sr_grad(d, D, sign_grad, tau)
 
 # %% ../nbs/05_mimic.ipynb #be7b3bed
 def masked_mix(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
-               g_long:Tensor, g_short:Tensor, # the two terms, (B,C,H,W)
+               g_long:Tensor, # (B,C,H,W) the long-range term
+               g_short:Tensor, # (B,C,H,W) the short-range term
                phi:float, # long/short threshold, model units
                rule:str='pixel', # 'pixel' or 'image' (`long_range_mask`)
               )->Tensor: # (B,C,H,W) m * g_long + (1 - m) * g_short
@@ -202,10 +204,12 @@ class LongRangeTrace:
 # %% ../nbs/05_mimic.ipynb #be62434c
 class MimicDiffusion(Purifier):
     "MimicDiffusion: sample from pure noise, guided toward the input by Manhattan and super-resolution terms."
-    def __init__(self, denoiser:Callable, sched:Schedule,
+    def __init__(self, denoiser:Callable, # eps-model on [-1,1] images: denoiser(x, t) -> eps
+                 sched:Schedule, # the noise schedule the denoiser was trained with
                  cfg:MimicConfig|str='paper', # a config, or the name of a preset
-                 image_shape:Optional[tuple]=None,
-                 **overrides): # MimicConfig fields over `cfg`
+                 image_shape:Optional[tuple]=None, # (C,H,W) the denoiser takes; None: not checked
+                 **overrides, # MimicConfig fields over `cfg`
+                ):
         super().__init__(denoiser, sched, image_shape)
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
