@@ -94,7 +94,8 @@ class ModelConfig:
     channels_last:bool=False # channels_last memory format for the diffusion network
     compile:bool=False # torch.compile the diffusion network and the classifier (`backbones.compile_model`; GPU speed)
     def __post_init__(self):
-        from mimicdiffusion.checkpoints import FORMATS, TIME_LABELS
+        from mimicdiffusion.backbones import TIME_LABELS
+        from mimicdiffusion.checkpoints import FORMATS
         from mimicdiffusion.classifiers import parse_spec
         check_choice(self.format, ('auto', *FORMATS), 'model.format')
         if self.time_label is not None: check_choice(self.time_label, TIME_LABELS, 'model.time_label')
@@ -176,7 +177,8 @@ class AttackConfig:
     keep:Optional[str]=None # PGD: the iterate each image keeps, 'best' (most EOT draws fooled) or 'last' (default best)
     surrogate_K:Optional[int]=None # grad='surrogate': sampler steps of the shorter purification (default 10)
     def __post_init__(self):
-        from mimicdiffusion.attacks import GRAD_MODES, NORMS
+        from mimicdiffusion.attacks import GRAD_MODES
+        from mimicdiffusion.checks import NORMS
         check_choice(self.name, ATTACK_NAMES, 'attack.name'); check_choice(self.norm, NORMS, 'attack.norm')
         object.__setattr__(self, 'eps', check_budget(self.eps, self.norm, what='attack.eps'))
         on, pgd_like = self.name != 'none', self.name in ('pgd', 'apgd')

@@ -15,12 +15,12 @@ from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .core import check_choice, randn_like
 from .diffusion import GradBudget, Purifier, check_images
-from .checks import check_budget
+from .checks import check_budget, NORMS
 
 # %% auto #0
-__all__ = ['GRAD_MODES', 'NORMS', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss',
-           'check_gradients', 'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack', 'autoattack',
-           'get_attack', 'robust_accuracy', 'check_monotone', 'eps_sweep']
+__all__ = ['GRAD_MODES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss', 'check_gradients',
+           'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack', 'autoattack', 'get_attack',
+           'robust_accuracy', 'check_monotone', 'eps_sweep']
 
 # %% ../nbs/06_attacks.ipynb #ecbc0483
 GRAD_MODES = ('exact', 'bpda', 'surrogate', 'transfer', 'adjoint')
@@ -139,8 +139,6 @@ def check_gradients(model:nn.Module, # logits from images in [0,1]; a `DefendedM
     return g
 
 # %% ../nbs/06_attacks.ipynb #392592cf
-NORMS = ('Linf', 'L2')
-
 def _l2(v:Tensor)->Tensor: return v.flatten(1).norm(dim=1).clamp_min(1e-12).reshape(-1, *[1] * (v.ndim - 1))
 
 def project(x_adv:Tensor, # (B,C,H,W) candidate images

@@ -15,15 +15,14 @@ from torch import nn, Tensor
 from diffusers import UNet2DModel
 from .core import check_choice
 from .diffusion import Schedule, linear_schedule, cosine_schedule, vp_time
-from .backbones import UNetDenoiser
+from .backbones import UNetDenoiser, NCSNpp, NCSNppConfig, TIME_LABELS
 from .checks import load_user_file
 
 # %% auto #0
-__all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'TIME_LABELS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights',
-           'check_state_dict', 'schedule_from_config', 'load_diffusers', 'ADMConfig', 'adm_unet_config', 'split_qkv',
-           'convert_openai_state_dict', 'convert_openai_unet', 'NCSNppConfig', 'NIN', 'AttnBlockpp',
-           'ResnetBlockBigGANpp', 'sinusoidal_embedding', 'NCSNpp', 'ncsnpp_from_checkpoint', 'TimeLabels',
-           'detect_format', 'load_checkpoint']
+__all__ = ['ADM_256_UNCOND', 'IDDPM_CIFAR10', 'ADM_PRESETS', 'SCORE_SDE_PRESETS', 'FORMATS', 'load_weights', 'check_state_dict',
+           'schedule_from_config', 'load_diffusers', 'ADMConfig', 'adm_unet_config', 'split_qkv',
+           'convert_openai_state_dict', 'convert_openai_unet', 'ncsnpp_from_checkpoint', 'TimeLabels', 'detect_format',
+           'load_checkpoint']
 
 # %% ../nbs/14_checkpoints.ipynb #305239b5
 def _folder_hint(root:Path)->str:
@@ -355,173 +354,9 @@ def convert_openai_unet(state_dict:dict, # ADM weights (a guided-/improved-diffu
     )
     return net.eval()
 
-# %% ../nbs/14_checkpoints.ipynb #6f6787b9
-TIME_LABELS = ('matched', 'index')
-
-@dataclass(frozen=True)
-class NCSNppConfig:
-    "score_sde's NCSN++ in its DDPM++ VP form (BigGAN res blocks, no FIR, positional embedding) and its VP SDE."
-    image_size:int=32
-    num_channels:int=3
-    nf:int=128
-    ch_mult:tuple=(1, 2, 2, 2)
-    num_res_blocks:int=8
-    attn_resolutions:tuple=(16,)
-    dropout:float=0.1
-    skip_rescale:bool=True
-    centered:bool=True # inputs in [-1,1]; False: the network maps [0,1] inputs to [-1,1] itself
-    num_scales:int=1000 # N, the VP SDE's discretization
-    beta_min:float=0.1
-    beta_max:float=20.
-    sigma_min:float=0.01 # with sigma_max: only fill the (unused) `sigmas` buffer stored in the checkpoint
-    sigma_max:float=50.
-    @property
-    def in_channels(self): return self.num_channels
-    @property
-    def sample_size(self): return self.image_size
-    @property
-    def t_scale(self): return 999 / (self.num_scales - 1)
-    def schedule(self)->Schedule:
-        "The VP SDE in N steps: betas linspace(beta_min/N, beta_max/N, N), the DDPM linear schedule for N=1000."
-        N = self.num_scales
-        return Schedule(torch.linspace(self.beta_min / N, self.beta_max / N, N, dtype=torch.float64))
-    def labels(self, time_label:str='matched', # one of `TIME_LABELS`
-              )->Tensor:
-        "(N,) float64 label of each discrete step: 'matched' was trained at noise sqrt(1-abar_n); 'index': 999 n/(N-1)."
-        if check_choice(time_label, TIME_LABELS, 'time_label') == 'index':
-            return torch.arange(self.num_scales, dtype=torch.float64) * self.t_scale
-        return 999 * vp_time(self.schedule().abar, self.beta_min, self.beta_max).clamp(max=1.)   # trained for t <= 1
-
+# %% ../nbs/14_checkpoints.ipynb #1ef42d66
 SCORE_SDE_PRESETS = {'cifar10_ddpmpp_deep_continuous': NCSNppConfig(num_res_blocks=8),
                      'cifar10_ddpmpp_continuous': NCSNppConfig(num_res_blocks=4)}
-
-# %% ../nbs/14_checkpoints.ipynb #91cc7bca
-def _gn(ch:int)->nn.GroupNorm: return nn.GroupNorm(min(ch // 4, 32), ch, eps=1e-6)
-
-class NIN(nn.Module):
-    "A 1x1 layer stored as score_sde stores it: `W` (in, out) and `b` (out,)."
-    def __init__(self, c_in:int, # input channels
-                 c_out:int): # output channels
-        super().__init__()
-        self.W, self.b = nn.Parameter(torch.randn(c_in, c_out) / c_in ** 0.5), nn.Parameter(torch.zeros(c_out))
-    def forward(self, x:Tensor)->Tensor:  # (B,c_in,H,W) -> (B,c_out,H,W)
-        return torch.einsum('bchw,cd->bdhw', x, self.W) + self.b[:, None, None]
-
-class AttnBlockpp(nn.Module):
-    "score_sde's single-head self-attention over all pixels with a residual, divided by sqrt(2) when `skip_rescale`."
-    def __init__(self, ch:int, # channels
-                 skip_rescale:bool=True): # divide the residual sum by sqrt(2)
-        super().__init__()
-        self.GroupNorm_0 = _gn(ch)
-        self.NIN_0, self.NIN_1, self.NIN_2, self.NIN_3 = NIN(ch, ch), NIN(ch, ch), NIN(ch, ch), NIN(ch, ch)
-        self.skip_rescale = skip_rescale
-    def forward(self, x:Tensor)->Tensor:
-        B, C, H, W = x.shape
-        h = self.GroupNorm_0(x)
-        q, k, v = (m(h).flatten(2) for m in (self.NIN_0, self.NIN_1, self.NIN_2))
-        w = torch.softmax(torch.einsum('bci,bcj->bij', q, k) * C ** -0.5, dim=-1)
-        h = x + self.NIN_3(torch.einsum('bij,bcj->bci', w, v).reshape(B, C, H, W))
-        return h / math.sqrt(2) if self.skip_rescale else h
-
-class ResnetBlockBigGANpp(nn.Module):
-    "score_sde's BigGAN res block (no FIR): nearest-up or 2x2-mean-down, time bias, 1x1 skip when the shape changes."
-    def __init__(self, c_in:int, # input channels
-                 c_out:Optional[int]=None, # output channels (default c_in)
-                 temb_dim:int=512, # width of the time embedding (4 nf)
-                 up:bool=False, down:bool=False, # double or halve the resolution inside the block
-                 dropout:float=0.1, skip_rescale:bool=True):
-        super().__init__()
-        c_out = c_out or c_in
-        self.GroupNorm_0, self.Conv_0 = _gn(c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
-        self.Dense_0 = nn.Linear(temb_dim, c_out)
-        self.GroupNorm_1, self.Dropout_0, self.Conv_1 = (
-            _gn(c_out),
-            nn.Dropout(dropout),
-            nn.Conv2d(c_out, c_out, 3, padding=1),
-        )
-        if c_in != c_out or up or down: self.Conv_2 = nn.Conv2d(c_in, c_out, 1)
-        self.up, self.down, self.skip_rescale = up, down, skip_rescale
-    def forward(self, x:Tensor, temb:Tensor)->Tensor:
-        h = F.silu(self.GroupNorm_0(x))
-        if self.up:
-            h, x = F.interpolate(h, scale_factor=2.0, mode='nearest'), F.interpolate(
-                x, scale_factor=2.0, mode='nearest'
-            )
-        if self.down: h, x = F.avg_pool2d(h, 2), F.avg_pool2d(x, 2)
-        h = self.Conv_0(h) + self.Dense_0(F.silu(temb))[:, :, None, None]
-        h = self.Conv_1(self.Dropout_0(F.silu(self.GroupNorm_1(h))))
-        if hasattr(self, 'Conv_2'): x = self.Conv_2(x)
-        return (x + h) / math.sqrt(2) if self.skip_rescale else x + h
-
-def sinusoidal_embedding(t:Tensor, # (B,) labels, here 999 t for continuous t in [0,1]
-                         dim:int, # embedding width (nf)
-                         max_positions:int=10000)->Tensor:
-    "DDPM/score_sde timestep embedding: [sin, cos] of t * 10000^(-k/(dim/2-1)), zero-padded to an odd `dim`."
-    half = dim // 2
-    a = t.float()[:, None] * torch.exp(
-        torch.arange(half, dtype=torch.float32, device=t.device) * -(math.log(max_positions) / (half - 1))
-    )
-    return F.pad(torch.cat([a.sin(), a.cos()], 1), (0, dim % 2))
-
-# %% ../nbs/14_checkpoints.ipynb #66c24c57
-class NCSNpp(nn.Module):
-    "score_sde's NCSN++ in its DDPM++ VP configuration; names match the checkpoints (`all_modules.N...`, `sigmas`)."
-    def __init__(self, config:NCSNppConfig=NCSNppConfig()): # e.g. `SCORE_SDE_PRESETS['cifar10_ddpmpp_deep_continuous']`
-        super().__init__()
-        c = self.config = config
-        self.register_buffer(
-            'sigmas',
-            torch.exp(torch.linspace(math.log(c.sigma_max), math.log(c.sigma_min), c.num_scales, dtype=torch.float64)),
-        )
-        nf, L, n = c.nf, len(c.ch_mult), c.num_res_blocks
-        self._attn = [c.image_size // 2 ** i in c.attn_resolutions for i in range(L)]
-        Res = partial(ResnetBlockBigGANpp, temb_dim=4 * nf, dropout=c.dropout, skip_rescale=c.skip_rescale)
-        Attn = partial(AttnBlockpp, skip_rescale=c.skip_rescale)
-        mods, skips, ch = (
-            [nn.Linear(nf, 4 * nf), nn.Linear(4 * nf, 4 * nf), nn.Conv2d(c.num_channels, nf, 3, padding=1)],
-            [nf],
-            nf,
-        )
-        for i in range(L):
-            for _ in range(n):
-                mods.append(Res(ch, nf * c.ch_mult[i])); ch = nf * c.ch_mult[i]
-                if self._attn[i]: mods.append(Attn(ch))
-                skips.append(ch)
-            if i < L - 1: mods.append(Res(ch, down=True)); skips.append(ch)
-        mods += [Res(ch), Attn(ch), Res(ch)]
-        for i in reversed(range(L)):
-            for _ in range(n + 1):
-                mods.append(Res(ch + skips.pop(), nf * c.ch_mult[i])); ch = nf * c.ch_mult[i]
-            if self._attn[i]: mods.append(Attn(ch))
-            if i > 0: mods.append(Res(ch, up=True))
-        self.all_modules = nn.ModuleList(mods + [_gn(ch), nn.Conv2d(ch, c.num_channels, 3, padding=1)])
-
-    def forward(self, x:Tensor, # (B,C,H,W) images in [-1,1] (with `centered`)
-                t:Tensor, # (B,) labels 999*t, t in [0,1] (see `NCSNppConfig.labels` for discrete steps)
-               )->Tensor:
-        c, L, n = self.config, len(self.config.ch_mult), self.config.num_res_blocks
-        if tuple(x.shape[1:]) != (c.num_channels, c.image_size, c.image_size):
-            raise ValueError(f"NCSNpp expects (B,{c.num_channels},{c.image_size},{c.image_size}), got {tuple(x.shape)}")
-        m = iter(self.all_modules)
-        t = torch.as_tensor(t, device=x.device).expand(x.shape[0])
-        temb = next(m)(sinusoidal_embedding(t, c.nf))
-        temb = next(m)(F.silu(temb))
-        if not c.centered: x = 2 * x - 1
-        hs = [next(m)(x)]
-        for i in range(L):
-            for _ in range(n):
-                h = next(m)(hs[-1], temb)
-                hs.append(next(m)(h) if self._attn[i] else h)
-            if i < L - 1: hs.append(next(m)(hs[-1], temb))
-        h = next(m)(hs[-1], temb)         # middle: res, attention, res
-        h = next(m)(h)
-        h = next(m)(h, temb)
-        for i in reversed(range(L)):
-            for _ in range(n + 1): h = next(m)(torch.cat([h, hs.pop()], 1), temb)
-            if self._attn[i]: h = next(m)(h)
-            if i > 0: h = next(m)(h, temb)
-        h = F.silu(next(m)(h))
-        return next(m)(h)
 
 # %% ../nbs/14_checkpoints.ipynb #199fa3ff
 def _strip_module(sd:dict)->dict:

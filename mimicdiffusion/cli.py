@@ -5,10 +5,10 @@
 # %% ../nbs/10_cli.ipynb #365f938b
 from __future__ import annotations
 import argparse, fnmatch, inspect, json, math, platform, sys, warnings
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, Optional
 import mimicdiffusion
 from .core import check_choice
 
@@ -23,10 +23,15 @@ __all__ = ['COMMANDS', 'ASSETS_DIR', 'INFO_PACKAGES', 'TRAIN_OPTIONS', 'CLIError
 # %% ../nbs/10_cli.ipynb #1cf05e41
 class CLIError(Exception):
     "A user error: `main` prints it as one line on stderr and exits with code 2."
+    def __init__(self, message:str): # what went wrong and what to do about it, one line
+        super().__init__(message)
 
-class Command(NamedTuple):
+@dataclass(frozen=True)
+class Command:
     "One subcommand: its one-line help, the function adding its options to its parser, and the function running it."
-    help:str; add_arguments:Callable; run:Callable
+    help:str # one line shown by `mimicdiffusion --help`
+    add_arguments:Callable # `add_arguments(parser)` declares the subcommand's options
+    run:Callable # `run(args) -> int|None` runs it
 
 COMMANDS:dict[str, Command] = {}
 

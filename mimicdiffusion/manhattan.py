@@ -15,28 +15,38 @@ __all__ = ['ENERGIES', 'SIGN_GRADS', 'l1_energy', 'l2_energy', 'get_energy', 'en
            'surrogate_sign']
 
 # %% ../nbs/02_manhattan.ipynb #7c3247ab
-def l1_energy(x0_hat:Tensor, x_ref:Tensor)->Tensor:
-    "Per-image Manhattan energy sum_i |x0_hat - x_ref|, shape (B,), of `x0_hat` and `x_ref` (B,C,H,W), model units."
+def l1_energy(x0_hat:Tensor, # (B,C,H,W) denoised estimate, model units
+              x_ref:Tensor, # (B,C,H,W) the input image, model units
+             )->Tensor:
+    "Per-image Manhattan energy sum_i |x0_hat - x_ref|, shape (B,)."
     return (x0_hat - x_ref).abs().flatten(1).sum(1)
 
-def l2_energy(x0_hat:Tensor, x_ref:Tensor)->Tensor:
+# %% ../nbs/02_manhattan.ipynb #357964cb
+def l2_energy(x0_hat:Tensor, # (B,C,H,W) denoised estimate, model units
+              x_ref:Tensor, # (B,C,H,W) the input image, model units
+             )->Tensor:
     "Per-image Euclidean energy 0.5 * sum_i (x0_hat - x_ref)^2, shape (B,)."
     return 0.5 * (x0_hat - x_ref).pow(2).flatten(1).sum(1)
 
 # %% ../nbs/02_manhattan.ipynb #bd235eba
 ENERGIES = {'l1': l1_energy, 'l2': l2_energy}
 
+# %% ../nbs/02_manhattan.ipynb #4322ebd1
 def get_energy(name:str)->Callable:
     "Look up an energy by name ('l1' or 'l2')."
     return ENERGIES[check_choice(name, ENERGIES, 'energy')]
 
+# %% ../nbs/02_manhattan.ipynb #7d9ec067
 def energy_grad(name:str, # 'l1' or 'l2'
                 x:Tensor, # (B,C,H,W) x_t
                 eps:Tensor, # (B,C,H,W) predicted noise at x_t
-                abar_t, x_ref:Tensor,
+                abar_t, # abar at t: float or 0-d tensor
+                x_ref:Tensor, # (B,C,H,W) the input image, model units
                 exact:bool=False, # differentiate through the network too (needs `denoiser`, `t`)
-                denoiser:Optional[Callable]=None, t:Optional[Tensor]=None)->Tensor:
-    "Gradient of the energy with respect to x_t, analytic (eps constant) or exact through the network."
+                denoiser:Optional[Callable]=None, # the eps-model, for exact=True
+                t:Optional[Tensor]=None, # (B,) timesteps, for exact=True
+               )->Tensor:
+    "Gradient (B,C,H,W) of the energy with respect to x_t, analytic (eps constant) or exact through the network."
     energy = get_energy(name)
     if not exact:
         d = predict_x0(x, eps, abar_t) - x_ref
@@ -73,6 +83,9 @@ class GDMP(DiffPure):
     def extra_repr(self): return f"t_star={self.t_star}, K={self.K}, scale={self.scale}, solver={self.solver!r}"
 
 # %% ../nbs/02_manhattan.ipynb #e5fef2f2
+SIGN_GRADS = ('ste', 'tanh', 'zero')
+
+# %% ../nbs/02_manhattan.ipynb #f221c662
 class _SurrogateSign(torch.autograd.Function):
     @staticmethod
     def forward(ctx, d, mode, tau):
@@ -85,8 +98,7 @@ class _SurrogateSign(torch.autograd.Function):
         if ctx.mode == 'tanh': return g * (1 - torch.tanh(d / ctx.tau) ** 2) / ctx.tau, None, None
         return torch.zeros_like(g), None, None
 
-SIGN_GRADS = ('ste', 'tanh', 'zero')
-
+# %% ../nbs/02_manhattan.ipynb #e49cb6de
 def surrogate_sign(d:Tensor, # any shape
                    mode:str='ste', # backward surrogate: 'ste', 'tanh' or 'zero'
                    tau:float=0.05, # temperature of the tanh surrogate, in model units

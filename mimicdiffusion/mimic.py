@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, math
 from dataclasses import dataclass, asdict, replace
+from functools import partial
 from typing import Callable, Optional
 import torch
 from torch import Tensor
@@ -16,7 +17,9 @@ from .split import long_range_mask, budget_to_model, SPLIT_RULES
 from .superres import Downsample, sr_grad
 
 # %% auto #0
-__all__ = ['PRESETS', 'MimicConfig', 'preset', 'MimicGuidance', 'LongRangeTrace', 'roll_each', 'random_shift', 'MimicDiffusion']
+__all__ = ['PRESETS', 'MimicConfig', 'manhattan_term', 'sr_term', 'masked_mix', 'l2_term', 'exact_term', 'nearest_term',
+           'no_term', 'sum_mix', 'long_only', 'step_size', 'guidance_terms', 'MimicGuidance', 'LongRangeTrace',
+           'MimicDiffusion', 'preset', 'roll_each', 'random_shift']
 
 # %% ../nbs/05_mimic.ipynb #625909fc
 @dataclass(frozen=True)
@@ -76,54 +79,117 @@ class MimicConfig:
         d['window'] = tuple(d['window'])
         return cls(**d)
 
-PRESETS = {
-    'paper': MimicConfig(),
-    'reference_code': MimicConfig(split='off', sr_mode='nearest', scale_mode='reference', clamp_output=False),
-    'half_step': MimicConfig(scale=3000 / (16 * 32 * 32) / 2),   # the paper's, guidance step halved (results notebook)
-    # the adaptive-attack study's most robust variant (results notebook, g400 x0.1): from the input diffused to t = 400,
-    # guided with a tenth of the paper's step on t = 200..400 only, unguided below
-    'high_noise': MimicConfig(start=400, window=(0.2, 0.4), scale=3000 / (16 * 32 * 32) / 10),
-}
+# %% ../nbs/05_mimic.ipynb #97c00147
+def manhattan_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
+                   info:StepInfo, # the sampler step (unused: the term needs d only)
+                   sign_grad:str='ste', # backward surrogate of sign: 'ste', 'tanh' or 'zero'
+                   tau:float=0.05, # temperature of the tanh surrogate
+                  )->Tensor: # (B,C,H,W) sign(d), entries in {-1, 0, 1}
+    "The paper's long-range term: sign(d), the Manhattan energy's gradient in per-pixel units (02)."
+    return surrogate_sign(d, sign_grad, tau)
 
-def preset(name:str, **overrides)->MimicConfig:
-    "A named preset ('paper', 'reference_code', 'half_step', 'high_noise'), with fields overridden by keyword."
-    return replace(PRESETS[check_choice(name, PRESETS, 'preset')], **overrides)
+# %% ../nbs/05_mimic.ipynb #50ef497a
+def sr_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
+            g_long:Tensor, # the long-range term (unused here)
+            D:Downsample, # the downsampling operator, factor s
+            sign_grad:str='ste', # backward surrogate of sign, as in `manhattan_term`
+            tau:float=0.05, # temperature of the tanh surrogate
+           )->Tensor: # (B,C,H,W) s^2 D^T sign(D d)
+    "The paper's short-range term: the super-resolution gradient s^2 D^T sign(D d) (04)."
+    return sr_grad(d, D, sign_grad, tau)
+
+# %% ../nbs/05_mimic.ipynb #be7b3bed
+def masked_mix(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
+               g_long:Tensor, # (B,C,H,W) the long-range term
+               g_short:Tensor, # (B,C,H,W) the short-range term
+               phi:float, # long/short threshold, model units
+               rule:str='pixel', # 'pixel' or 'image' (`long_range_mask`)
+              )->Tensor: # (B,C,H,W) m * g_long + (1 - m) * g_short
+    "The paper's mix: the long-range term where |d| > phi, the short-range term elsewhere (03)."
+    m = long_range_mask(d.detach(), phi, rule)
+    return m * g_long + (1 - m) * g_short
+
+# %% ../nbs/05_mimic.ipynb #02d8314c
+def l2_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref, model units
+            info:StepInfo, # unused
+           )->Tensor: # (B,C,H,W) d itself
+    "Long-range term of `energy='l2'`: the Euclidean energy's gradient d (02)."
+    return d
+
+# %% ../nbs/05_mimic.ipynb #966f5957
+def exact_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref (unused: recomputed through the network)
+               info:StepInfo, # the step: x_t, its predicted noise, abar_t, the denoiser
+               energy:str='l1', # 'l1' or 'l2'
+              )->Tensor: # (B,C,H,W) sqrt(abar_t) * grad_{x_t} E
+    "Long-range term of `exact_guidance=True`: the energy's gradient through the network, in per-pixel units."
+    t = torch.full((info.x.shape[0],), info.t, device=info.x.device)
+    g = energy_grad(energy, info.x, info.eps, info.abar_t, info.x_ref, exact=True, denoiser=info.denoiser, t=t)
+    return g * info.abar_t.sqrt()
+
+# %% ../nbs/05_mimic.ipynb #377ed4da
+def nearest_term(d:Tensor, # (B,C,H,W) x0_hat - x_ref (unused)
+                 g_long:Tensor, # (B,C,H,W) the long-range term
+                )->Tensor: # (B,C,H,W) g_long itself
+    "Short-range term of `sr_mode='nearest'`: the reference code's nearest upsampling, which equals the L1 term (04)."
+    return g_long
+
+# %% ../nbs/05_mimic.ipynb #248c79bb
+def no_term(d:Tensor, g_long:Tensor)->None:
+    "Short-range term of `sr_mode='off'`: none."
+    return None
+
+# %% ../nbs/05_mimic.ipynb #87cd89e4
+def sum_mix(d:Tensor, g_long:Tensor, g_short:Tensor)->Tensor:
+    "The mix of `split='off'`: g_long + g_short on every pixel (`sr_mode='nearest'`: the reference code's doubled L1)."
+    return g_long + g_short
+
+# %% ../nbs/05_mimic.ipynb #cfab2aeb
+def long_only(d:Tensor, g_long:Tensor, g_short:Optional[Tensor])->Tensor:
+    "The mix of `sr_mode='off'`: the long-range term g_long on every pixel, whatever the split."
+    return g_long
+
+# %% ../nbs/05_mimic.ipynb #7096c2f6
+def step_size(cfg:MimicConfig, x_ref:Tensor, # (B,C,H,W) the input, model units
+             )->float: # rho, model units per pixel and step
+    "The step size rho of `cfg`: `scale`, or with `scale_mode='reference'` the reference code's `ref_rho/(B*H*W)`."
+    B, C, H, W = x_ref.shape
+    return cfg.scale if cfg.scale_mode == 'pixel' else cfg.ref_rho / (B * H * W)
+
+# %% ../nbs/05_mimic.ipynb #91c3b58d
+def guidance_terms(cfg:MimicConfig)->tuple[Callable, Callable, Callable]:
+    "(long-range term, short-range term, mix) of `cfg`: `manhattan_term`, `sr_term`, `masked_mix` for the paper."
+    if cfg.exact_guidance: long = partial(exact_term, energy=cfg.energy)
+    elif cfg.energy == 'l1': long = partial(manhattan_term, sign_grad=cfg.sign_grad, tau=cfg.tau)
+    else: long = l2_term
+    if cfg.sr_mode == 'off': return long, no_term, long_only
+    if cfg.sr_mode == 'nearest': short = nearest_term
+    else: short = partial(sr_term, D=Downsample(cfg.sr_factor, 'bicubic'), sign_grad=cfg.sign_grad, tau=cfg.tau)
+    if cfg.split == 'off': return long, short, sum_mix
+    return long, short, partial(masked_mix, phi=cfg.threshold, rule=cfg.split)
 
 # %% ../nbs/05_mimic.ipynb #801f286f
 class MimicGuidance(Guidance):
-    "MimicDiffusion's hook: Manhattan term on long-range pixels, super-resolution term on short-range ones."
+    "MimicDiffusion's hook: g = rho [m sign(d) + (1 - m) s^2 D^T sign(D d)], with the terms `cfg` chooses."
     def __init__(self, cfg:MimicConfig, T:int=1000):
         self.cfg, self.T = cfg, T
-        self.D = Downsample(cfg.sr_factor, 'bicubic') if cfg.sr_mode == 'bicubic' else None
+        self.long, self.short, self.mix = guidance_terms(cfg)
     @property
     def needs_autograd(self)->bool: return self.cfg.exact_guidance   # differentiates through the network
-    def active(self, t:int)->bool: return self.cfg.guided(t, self.T)
     def check(self, x_ref:Tensor): # (B,C,H,W) the input image in model units
         "`x_ref` when the super-resolution factor divides its size; otherwise a ValueError."
         H, W = x_ref.shape[-2:]
-        if self.D is not None and (H % self.cfg.sr_factor or W % self.cfg.sr_factor):
+        if self.cfg.sr_mode == 'bicubic' and (H % self.cfg.sr_factor or W % self.cfg.sr_factor):
             raise ValueError(f"sr_factor {self.cfg.sr_factor} does not divide the image size {H}x{W}")
         return x_ref
-    def step_size(self, x_ref:Tensor)->float:
-        "The step size rho: `scale` per pixel, or with `scale_mode='reference'` the reference code's `ref_rho/(B*H*W)`."
-        B, C, H, W = x_ref.shape
-        return self.cfg.scale if self.cfg.scale_mode == 'pixel' else self.cfg.ref_rho / (B * H * W)
     def __call__(self, info:StepInfo)->Optional[Tensor]:
-        if not self.active(info.t) or self.cfg.scale == 0: return None
-        c, d, rho = self.cfg, info.x0_hat - info.x_ref, self.step_size(info.x_ref)
-        if c.exact_guidance:   # gradient of the long-range energy through the network, scaled to per-pixel units
-            t = torch.full((info.x.shape[0],), info.t, device=info.x.device)
-            g_long = energy_grad(
-                c.energy, info.x, info.eps, info.abar_t, info.x_ref, exact=True, denoiser=info.denoiser, t=t
-            )
-            g_long = g_long * info.abar_t.sqrt()
-        else: g_long = surrogate_sign(d, c.sign_grad, c.tau) if c.energy == 'l1' else d
-        if c.sr_mode == 'off': return rho * g_long
-        g_short = g_long if c.sr_mode == 'nearest' else sr_grad(d, self.D, c.sign_grad, c.tau)
-        if c.split == 'off': return rho * (g_long + g_short)
-        m = long_range_mask(d.detach(), c.threshold, c.split)
-        return rho * (m * g_long + (1 - m) * g_short)
+        "The correction g (B,C,H,W) that the step t -> s subtracts from x_s; None outside the window or with scale 0."
+        if self.cfg.scale == 0 or not self.cfg.guided(info.t, self.T): return None   # outside the window: unguided
+        d = info.x0_hat - info.x_ref                                    # d = x0_hat - x_ref
+        g_long = self.long(d, info)                                     # sign(d): Manhattan, long range (02)
+        g_short = self.short(d, g_long)                                 # s^2 D^T sign(D d): super-resolution (04)
+        return step_size(self.cfg, info.x_ref) * self.mix(d, g_long, g_short)   # rho [m g_long + (1-m) g_short] (03)
 
+# %% ../nbs/05_mimic.ipynb #d423a50c
 class LongRangeTrace:
     "A `sample` callback: (t, long-range fraction) at every step where `MimicGuidance(cfg)` splits the pixels."
     def __init__(self, cfg:MimicConfig, T:int=1000): self.cfg, self.T, self.trace = cfg, T, []
@@ -135,29 +201,15 @@ class LongRangeTrace:
         "(t, fraction of long-range pixels) for every guided step recorded."
         return [(t, float(f)) for t, f in self.trace]
 
-# %% ../nbs/05_mimic.ipynb #b81d3e2a
-def roll_each(x:Tensor, # (B,C,H,W) images
-              shifts:Tensor, # (B,2) integer offsets (rows, columns), one pair per image
-             )->Tensor:
-    "Each image rolled circularly by its own offsets (differentiable: a permutation of the pixels)."
-    return torch.stack([torch.roll(xi, (dy, dx), dims=(-2, -1)) for xi, (dy, dx) in zip(x, shifts.tolist())])
-
-def random_shift(x:Tensor, # (B,C,H,W) images
-                 max_shift:int, # largest offset per axis, in pixels; 0: no shift and no random draw
-                 generator:Optional[torch.Generator]=None,
-                )->tuple[Tensor, Optional[Tensor]]:
-    "(images rolled by random offsets in [-max_shift, max_shift], the (B,2) offsets); (x, None) when max_shift is 0."
-    if max_shift == 0: return x, None
-    shifts = torch.randint(-max_shift, max_shift + 1, (x.shape[0], 2), generator=generator, device=x.device)
-    return roll_each(x, shifts), shifts
-
 # %% ../nbs/05_mimic.ipynb #be62434c
 class MimicDiffusion(Purifier):
     "MimicDiffusion: sample from pure noise, guided toward the input by Manhattan and super-resolution terms."
-    def __init__(self, denoiser:Callable, sched:Schedule,
+    def __init__(self, denoiser:Callable, # eps-model on [-1,1] images: denoiser(x, t) -> eps
+                 sched:Schedule, # the noise schedule the denoiser was trained with
                  cfg:MimicConfig|str='paper', # a config, or the name of a preset
-                 image_shape:Optional[tuple]=None,
-                 **overrides): # MimicConfig fields over `cfg`
+                 image_shape:Optional[tuple]=None, # (C,H,W) the denoiser takes; None: not checked
+                 **overrides, # MimicConfig fields over `cfg`
+                ):
         super().__init__(denoiser, sched, image_shape)
         cfg = preset(cfg, **overrides) if isinstance(cfg, str) else replace(cfg, **overrides)
         self.cfg, self.clamp_output = cfg, cfg.clamp_output
@@ -172,10 +224,43 @@ class MimicDiffusion(Purifier):
                              "would ignore its input; use more steps or widen the window")
     def run_sampler(self, x, generator=None, grad_checkpoint=False, progress=False, callback=None):
         guide, c = MimicGuidance(self.cfg, self.sched.T), self.cfg
-        x, shifts = random_shift(guide.check(x), c.shift, generator)   # shift=0: x itself, no random draw
+        x = guide.check(x)
+        if c.shift: x, shifts = random_shift(x, c.shift, generator)   # variant `shift`: a random roll, undone below
         if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters via the guidance only
-        else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # the input, diffused to t*
+        else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # variant: from t*
         out = sample(self.denoiser, x_start, self.steps, self.sched, c.eta, guide, x, generator, grad_checkpoint,
                      c.clip_x0, progress, callback)
-        return out if shifts is None else roll_each(out, -shifts)
+        return roll_each(out, -shifts) if c.shift else out
     def extra_repr(self): return self.cfg.to_json()
+
+# %% ../nbs/05_mimic.ipynb #c7d209c8
+PRESETS = {
+    'paper': MimicConfig(),
+    'reference_code': MimicConfig(split='off', sr_mode='nearest', scale_mode='reference', clamp_output=False),
+    'half_step': MimicConfig(scale=3000 / (16 * 32 * 32) / 2),   # the paper's, guidance step halved (results notebook)
+    # the adaptive-attack study's most robust variant (results notebook, g400 x0.1): from the input diffused to t = 400,
+    # guided with a tenth of the paper's step on t = 200..400 only, unguided below
+    'high_noise': MimicConfig(start=400, window=(0.2, 0.4), scale=3000 / (16 * 32 * 32) / 10),
+}
+
+# %% ../nbs/05_mimic.ipynb #a682ea3c
+def preset(name:str, **overrides)->MimicConfig:
+    "A named preset ('paper', 'reference_code', 'half_step', 'high_noise'), with fields overridden by keyword."
+    return replace(PRESETS[check_choice(name, PRESETS, 'preset')], **overrides)
+
+# %% ../nbs/05_mimic.ipynb #b81d3e2a
+def roll_each(x:Tensor, # (B,C,H,W) images
+              shifts:Tensor, # (B,2) integer offsets (rows, columns), one pair per image
+             )->Tensor:
+    "Each image rolled circularly by its own offsets (differentiable: a permutation of the pixels)."
+    return torch.stack([torch.roll(xi, (dy, dx), dims=(-2, -1)) for xi, (dy, dx) in zip(x, shifts.tolist())])
+
+# %% ../nbs/05_mimic.ipynb #8da2acc5
+def random_shift(x:Tensor, # (B,C,H,W) images
+                 max_shift:int, # largest offset per axis, in pixels; 0: no shift and no random draw
+                 generator:Optional[torch.Generator]=None,
+                )->tuple[Tensor, Optional[Tensor]]:
+    "(images rolled by random offsets in [-max_shift, max_shift], the (B,2) offsets); (x, None) when max_shift is 0."
+    if max_shift == 0: return x, None
+    shifts = torch.randint(-max_shift, max_shift + 1, (x.shape[0], 2), generator=generator, device=x.device)
+    return roll_each(x, shifts), shifts

@@ -4,13 +4,14 @@
 
 # %% ../nbs/05a_purifiers.ipynb #10dd7fe7
 from __future__ import annotations
-import warnings
-from typing import Callable, Optional
+import inspect, re, warnings
+from typing import Callable, Optional, Protocol, runtime_checkable
+from torch import Tensor
 from .core import check_choice
 from .diffusion import Purifier, Schedule, DiffPure, SOLVERS
 from .manhattan import GDMP
 from .mimic import MimicConfig, MimicDiffusion, preset as named_preset
-from .attacks import NORMS
+from .checks import NORMS
 from .backbones import compile_model
 
 # %% auto #0
@@ -19,24 +20,28 @@ __all__ = ['PURIFIERS', 'BUILTIN_PURIFIERS', 'mimic_config', 'make_purifier', 't
 
 # %% ../nbs/05a_purifiers.ipynb #c508475b
 PURIFIERS = {'mimic': MimicDiffusion, 'diffpure': DiffPure, 'gdmp': GDMP}
-BUILTIN_PURIFIERS = tuple(PURIFIERS)   # register_purifier adds others; these names stay
 _all_ = ['DiffPure', 'GDMP', 'MimicDiffusion', 'Purifier']
 
+# %% ../nbs/05a_purifiers.ipynb #3bb3bf5e
+BUILTIN_PURIFIERS = tuple(PURIFIERS)   # register_purifier adds others; these names stay
+
+# %% ../nbs/05a_purifiers.ipynb #e496dd7a
 def mimic_config(preset:str='paper', # a key of `PRESETS`
                  K:Optional[int]=None, # sampler steps; None: the preset's
-                 eps:float=8 / 255, # the attack budget in [0,1] units
+                 budget:float=8 / 255, # the attack budget in [0,1] units (the config's field `eps`)
                  norm:str='Linf', # the budget's norm: 'Linf' or 'L2' (then `phi` is required unless split='off')
                  **fields, # further `MimicConfig` fields
                 )->MimicConfig:
     "The `MimicConfig` of a preset with the given settings; under L2 an error unless the threshold `phi` is set."
     check_choice(norm, NORMS, 'norm')
-    cfg = named_preset(preset, eps=eps, **({'K': K} if K else {}), **fields)
+    cfg = named_preset(preset, eps=budget, **({'K': K} if K else {}), **fields)
     if norm == 'L2' and fields.get('phi') is None and cfg.split != 'off':
-        raise ValueError(f"norm='L2', eps={eps}: MimicDiffusion's long/short threshold phi defaults to 2 x an L-inf "
-                         'budget, which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the '
+        raise ValueError(f"norm='L2', eps={budget}: MimicDiffusion's long/short threshold phi defaults to 2 x an "
+                         'L-inf budget, which an L2 budget is not; set phi in model units ([-1, 1]), e.g. 0.2 for the '
                          'threshold of L-inf 0.1, 0.0627 for that of 8/255')
     return cfg
 
+# %% ../nbs/05a_purifiers.ipynb #5f14c4f1
 def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' or one `register_purifier` added
                   denoiser:Callable, # eps-model on [-1,1] images
                   sched:Schedule,
@@ -54,7 +59,7 @@ def make_purifier(name:str, # a key of `PURIFIERS`: 'mimic', 'diffpure', 'gdmp' 
     if name == 'mimic':
         if solver != 'ddpm':
             raise ValueError(f"solver={solver!r}: MimicDiffusion runs the discrete sampler ('ddpm') only")
-        return MimicDiffusion(denoiser, sched, mimic_config(**settings))
+        return MimicDiffusion(denoiser, sched, mimic_config(budget=settings.pop('eps', 8 / 255), **settings))
     K = settings.pop('K', None)
     check_choice(settings.pop('norm', 'Linf'), NORMS, 'norm')
     for k in ('eps', 'preset'): settings.pop(k, None)
@@ -76,9 +81,6 @@ def time_label_for(defense:str, # a key of `PURIFIERS`, or 'none' (no purifier)
     return 'index' if defense == 'mimic' and preset == 'reference_code' else 'matched'
 
 # %% ../nbs/05a_purifiers.ipynb #deaab4ed
-from typing import Protocol, runtime_checkable
-from torch import Tensor
-
 @runtime_checkable
 class PurifierProtocol(Protocol):
     "What the evaluation calls: `purifier(x, seed=..., generator=..., grad_checkpoint=...)` -> purified images."
@@ -88,12 +90,10 @@ class PurifierProtocol(Protocol):
                  generator=None, # ... or by a torch.Generator on x's device (attacks); both None: the global RNG
                  grad_checkpoint:bool|str=False, # exact gradients: a memory hint (True) or 'adjoint'; may be ignored
                 )->Tensor: # (B,C,H,W) purified images in [0,1]
+        "Purify `x`: the same output for the same `seed`; fresh randomness from `generator` (or the global RNG)."
         ...
 
-# %% ../nbs/05a_purifiers.ipynb #0d5d607d
-import re
-_STANDARD = ('K', 'eps', 'norm')   # the settings every purifier is offered; a factory gets those its signature takes
-
+# %% ../nbs/05a_purifiers.ipynb #a88d7bad
 def register_purifier(name:str, # the name `make_purifier`, `EvalConfig.defense.name` and `--defense` use
                       factory:Callable, # factory(denoiser, sched, **settings) -> a purifier keeping `PurifierProtocol`
                       overwrite:bool=False, # replace a purifier registered earlier under `name` (never a built-in one)
@@ -108,14 +108,15 @@ def register_purifier(name:str, # the name `make_purifier`, `EvalConfig.defense.
     PURIFIERS[name] = factory
     return factory
 
+# %% ../nbs/05a_purifiers.ipynb #0d5d607d
 def _custom_purifier(name:str, denoiser, sched, settings:dict):
     "Call the registered factory `name` with the standard settings its signature takes and every other setting."
-    import inspect
     factory = PURIFIERS[name]
     try: params = inspect.signature(factory).parameters
     except (TypeError, ValueError): params = {}
     takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    kw = {k: v for k, v in settings.items() if k not in _STANDARD or (v is not None and (takes_all or k in params))}
+    standard = ('K', 'eps', 'norm')   # the settings every purifier is offered; a factory gets those its signature takes
+    kw = {k: v for k, v in settings.items() if k not in standard or (v is not None and (takes_all or k in params))}
     for k in ('t_star', 'solver', 'preset'): kw.pop(k, None)   # DiffPure's and MimicDiffusion's own
     try: return factory(denoiser, sched, **kw)
     except TypeError as e:

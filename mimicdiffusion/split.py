@@ -12,15 +12,19 @@ from .core import check_choice
 __all__ = ['SPLIT_RULES', 'budget_to_model', 'long_range_mask']
 
 # %% ../nbs/03_split.ipynb #3ac67a75
+def budget_to_model(budget:float, # an L-inf attack budget in [0,1] pixel units
+                   )->float:
+    "The budget in the model's [-1,1] units, twice as large: the default threshold phi."
+    return 2. * budget
+
+# %% ../nbs/03_split.ipynb #16100980
 SPLIT_RULES = ('pixel', 'image', 'off')
 
-def budget_to_model(eps:float)->float:
-    "An L-inf budget in [0,1] pixel units expressed in the model's [-1,1] units."
-    return 2. * eps
-
+# %% ../nbs/03_split.ipynb #7abc781a
 def long_range_mask(d:Tensor, # (B,C,H,W) x0_hat - x_ref in model units
                     phi:float, # threshold in model units
-                    rule:str='pixel')->Tensor:
+                    rule:str='pixel', # one of `SPLIT_RULES`
+                   )->Tensor:
     "Float mask (B,C,H,W): 1 where the L1 (long-range) term guides, 0 where the super-resolution one does; `off`: ones."
     check_choice(rule, SPLIT_RULES, 'split rule')
     if rule == 'off': return torch.ones_like(d)

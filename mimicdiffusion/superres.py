@@ -21,6 +21,7 @@ def _down_matrix(n:int, factor:int, mode:str)->Tensor:
     kw = dict(mode=mode, antialias=True, align_corners=False) if mode == 'bicubic' else dict(mode=mode)
     return F.interpolate(eye, size=(1, n // factor), **kw).reshape(n, n // factor).T.contiguous()
 
+# %% ../nbs/04_superres.ipynb #ee69ea10
 class Downsample:
     "Antialiased bicubic downsampling by an integer `factor` on (B,C,H,W) tensors, with its exact adjoint `.T`."
     def __init__(self, factor:int=4, mode:str='bicubic'):
