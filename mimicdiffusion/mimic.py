@@ -175,7 +175,8 @@ class MimicDiffusion(Purifier):
         x, shifts = random_shift(guide.check(x), c.shift, generator)   # shift=0: x itself, no random draw
         if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters via the guidance only
         else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # the input, diffused to t*
-        out = sample(self.denoiser, x_start, self.steps, self.sched, eta=c.eta, guidance=guide, x_ref=x, generator=generator,
-                     grad_checkpoint=grad_checkpoint, clip_x0=c.clip_x0, progress=progress, callback=callback)
+        out = sample(self.denoiser, x_start, self.steps, self.sched, eta=c.eta, guidance=guide, x_ref=x,
+                     generator=generator, grad_checkpoint=grad_checkpoint, clip_x0=c.clip_x0, progress=progress,
+                     callback=callback)
         return out if shifts is None else roll_each(out, -shifts)
     def extra_repr(self): return self.cfg.to_json()
