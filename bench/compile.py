@@ -76,7 +76,7 @@ def worker(cfg:dict)->dict:
     from mimicdiffusion.backbones import compile_model
     from mimicdiffusion.purifiers import make_purifier
     from mimicdiffusion.attacks import DefendedModel
-    from mimicdiffusion.diffusion import GradBudget, _SavedBytes
+    from mimicdiffusion.gradients import GradBudget, _SavedBytes
     torch.set_num_threads(cfg['threads'])
     den, sched, clf, x, y, eps, desc = build(cfg['model'], cfg['batch'])
     compile_model(torch.nn.Identity(), cache_dir=cfg['cache'])   # sets the cache folder before any compile

@@ -631,7 +631,7 @@ def build_evaluation(cfg:EvalConfig,
                      classifier:Optional[nn.Module]=None,
                      # relative `robust_in` paths are relative to it (None: the working folder)
                      root:Optional[str|Path]=None,
-                     # exact gradients: memory for kept sampler steps, e.g. '2GiB' (01, GradBudget)
+                     # exact gradients: memory for kept sampler steps, e.g. '2GiB' (01a, GradBudget)
                      grad_budget:Optional[str|int]=None,
                     )->Evaluation:
     "Models, data, defense, attack and header config of `cfg`, ready for the harness."
@@ -661,7 +661,7 @@ def build_evaluation(cfg:EvalConfig,
     if pur is None: model = Classify(clf, transform)
     else:
         sur = build_purifier(cfg, den, sched, K=cfg.attack.surrogate_K) if cfg.attack.grad == 'surrogate' else None
-        from mimicdiffusion.diffusion import GradBudget
+        from mimicdiffusion.gradients import GradBudget
         # the same gradient, bit for bit, either way
         ckpt = GradBudget(grad_budget) if grad_budget is not None else True
         model = DefendedModel(pur, clf, grad=cfg.attack.grad or 'bpda', surrogate=sur, classifier_transform=transform,

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .core import check_choice, randn_like
-from .diffusion import GradBudget, Purifier, check_images
+from .diffusion import Purifier, check_images
+from .gradients import GradBudget
 from .checks import check_budget, NORMS
 
 # %% auto #0

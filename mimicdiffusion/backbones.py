@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import check_choice
-from .diffusion import Schedule, vp_time
+from .diffusion import Schedule
+from .gradients import vp_time
 
 # %% auto #0
 __all__ = ['TIME_LABELS', 'UNetDenoiser', 'compile_model', 'NCSNppConfig', 'NIN', 'AttnBlockpp', 'ResnetBlockBigGANpp',

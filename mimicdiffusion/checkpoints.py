@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from diffusers import UNet2DModel
 from .core import check_choice
-from .diffusion import Schedule, linear_schedule, cosine_schedule, vp_time
+from .diffusion import Schedule, linear_schedule, cosine_schedule
+from .gradients import vp_time
 from .backbones import UNetDenoiser, NCSNpp, NCSNppConfig, TIME_LABELS
 from .checks import load_user_file
 

@@ -434,7 +434,7 @@ def _typed(typ):
 
 def add_grad_budget_argument(p):
     "`--grad-budget`: memory exact gradients may keep for sampler steps instead of recomputing them."
-    from mimicdiffusion.diffusion import parse_bytes
+    from mimicdiffusion.gradients import parse_bytes
     def size(s):
         try: parse_bytes(s); return s
         except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None

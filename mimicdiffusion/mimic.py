@@ -228,8 +228,9 @@ class MimicDiffusion(Purifier):
         if c.shift: x, shifts = random_shift(x, c.shift, generator)   # variant `shift`: a random roll, undone below
         if c.start is None: x_start = randn_like(x, generator)   # pure noise: the input enters via the guidance only
         else: x_start = q_sample(x, self.sched.abar_at(c.start), randn_like(x, generator))   # variant: from t*
-        out = sample(self.denoiser, x_start, self.steps, self.sched, c.eta, guide, x, generator, grad_checkpoint,
-                     c.clip_x0, progress, callback)
+        out = sample(self.denoiser, x_start, self.steps, self.sched, eta=c.eta, guidance=guide, x_ref=x,
+                     generator=generator, grad_checkpoint=grad_checkpoint, clip_x0=c.clip_x0, progress=progress,
+                     callback=callback)
         return roll_each(out, -shifts) if c.shift else out
     def extra_repr(self): return self.cfg.to_json()
 
