@@ -173,7 +173,10 @@ class StepInfo:
 class Guidance:
     "The guidance protocol: `hook(info) -> Tensor | None`, the correction subtracted from x_s (any callable is a hook)."
     needs_autograd:bool = False   # True: the hook differentiates internally, so `sample` must not use inference mode
-    def __call__(self, info:StepInfo)->Optional[Tensor]: raise NotImplementedError
+    def __call__(self, info:StepInfo, # the step: x_t, its predicted noise, x0_hat, abar_t, abar_s, the input
+                )->Optional[Tensor]:
+        "The correction subtracted from x_s at this step (model units, the shape of x_t); None: no guidance here."
+        raise NotImplementedError
 
 # %% ../nbs/01_diffusion.ipynb #b14ecedb
 def sample(denoiser:Callable, # eps-model: denoiser(x (B,C,H,W) in model units, t (B,) long) -> eps
@@ -280,6 +283,7 @@ class Purifier(nn.Module):
                 progress:bool=False,
                 callback:Optional[Callable]=None, # `sample`'s callback(StepInfo, x_s), e.g. to trace the guidance
                )->Tensor:
+        "Purify `x`: the purified images, (B,C,H,W) in [0,1]; seeded by `generator` or `seed` (else the global RNG)."
         check_images(x)
         if grad_checkpoint == 'adjoint' and not getattr(self, 'supports_adjoint', False):
             raise ValueError(f"grad_checkpoint='adjoint' needs an unguided SDE purifier (DiffPure, solver='sde'), "
