@@ -177,7 +177,7 @@ class AttackConfig:
     keep:Optional[str]=None # PGD: the iterate each image keeps, 'best' (most EOT draws fooled) or 'last' (default best)
     surrogate_K:Optional[int]=None # grad='surrogate': sampler steps of the shorter purification (default 10)
     def __post_init__(self):
-        from mimicdiffusion.attacks import GRAD_MODES
+        from mimicdiffusion.attacks import GRAD_MODES, KEEP_RULES
         from mimicdiffusion.checks import NORMS
         check_choice(self.name, ATTACK_NAMES, 'attack.name'); check_choice(self.norm, NORMS, 'attack.norm')
         object.__setattr__(self, 'eps', check_budget(self.eps, self.norm, what='attack.eps'))
@@ -197,7 +197,7 @@ class AttackConfig:
         else: _not_applicable(self, 'attack', 'surrogate_K', 10, "the surrogate's steps apply to grad='surrogate'")
         for k in ('iters', 'eot', 'restarts', 'surrogate_K'): _positive_int(self, 'attack', k)
         if self.loss is not None: check_choice(self.loss, ('ce', 'dlr'), 'attack.loss')
-        if self.keep is not None: check_choice(self.keep, ('best', 'last'), 'attack.keep')
+        if self.keep is not None: check_choice(self.keep, KEEP_RULES, 'attack.keep')
         st = self.step_size
         if st is not None and not (isinstance(st, (int, float)) and math.isfinite(st) and st > 0):
             _err('attack', 'step_size', f"expected a finite number > 0, got {self.step_size!r}")
@@ -268,12 +268,12 @@ class EvalConfig:
         return replace(self, **new)
 
 # %% ../nbs/07c_api.ipynb #1fb7d365
-_ADDED = {('AttackConfig', 'keep'): 'best'}   # fields added after format 2: left out at their value before them
+_ADDED = {(AttackConfig, 'keep'): 'best'}   # fields added after format 2: left out at their value before them
 
 def _group_dict(g)->dict:
     d = asdict(g)
     for (cls, k), before in _ADDED.items():
-        if type(g).__name__ == cls and d[k] in (None, before): del d[k]   # headers written before stay equal
+        if type(g) is cls and d[k] in (None, before): del d[k]   # headers written before stay equal
     for k, v in d.items():
         if isinstance(v, tuple): d[k] = list(v)
         if k == 'settings': d[k] = {s: list(x) if isinstance(x, tuple) else x for s, x in v.items()}
@@ -363,7 +363,7 @@ OPTIONS = [  # (group, field, option, help); group None: a field of EvalConfig i
     ('attack', 'restarts', '--restarts', 'APGD random restarts (default 1)'),
     ('attack', 'loss', '--loss', 'APGD loss: ce or dlr (default ce)'),
     ('attack', 'step_size', '--step-size', 'PGD step in [0,1] units (default 2.5 eps / iters)'),
-    ('attack', 'keep', '--keep', 'PGD: the iterate each image keeps, best (most EOT draws fooled) or last (default best)'),
+    ('attack', 'keep', '--keep', 'PGD: the iterate kept, best (most EOT draws fooled) or last (default best)'),
     ('attack', 'surrogate_K', '--surrogate-K', 'grad=surrogate: steps of the shorter purification (default 10)'),
     ('protocol', 'seeds', '--seeds', 'purification seeds (several: worst case and majority vote)'),
     ('protocol', 'batch_size', '--batch-size', 'images per batch (default 16)'),

@@ -19,12 +19,13 @@ from .gradients import GradBudget
 from .checks import check_budget, NORMS
 
 # %% auto #0
-__all__ = ['GRAD_MODES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss', 'check_gradients',
-           'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack', 'autoattack', 'get_attack',
-           'robust_accuracy', 'check_monotone', 'eps_sweep']
+__all__ = ['GRAD_MODES', 'KEEP_RULES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss',
+           'check_gradients', 'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack', 'autoattack',
+           'get_attack', 'robust_accuracy', 'check_monotone', 'eps_sweep']
 
 # %% ../nbs/06_attacks.ipynb #ecbc0483
 GRAD_MODES = ('exact', 'bpda', 'surrogate', 'transfer', 'adjoint')
+KEEP_RULES = ('best', 'last')   # the iterate PGD returns per image (`pgd_eot(keep=)`)
 
 class Classify(nn.Module):
     "The classifier behind the defended model's transform, without the purifier: what a transfer attack differentiates."
@@ -190,7 +191,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
            )->AttackResult:
     "PGD with EOT; each image keeps its best iterate (most draws fooled, highest loss among equals) or its last."
     check_images(x)
-    check_choice(norm, NORMS, 'norm'); check_choice(keep, ('best', 'last'), 'keep')
+    check_choice(norm, NORMS, 'norm'); check_choice(keep, KEEP_RULES, 'keep')
     eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
