@@ -593,7 +593,11 @@ def _shared(cfg:EvalConfig, header_config:dict)->dict:
     return {'data': {'dataset': cfg.data.dataset, 'root': cfg.data.root}, 'model': _group_dict(cfg.model),
             'defense': defense, 'attack': {'eps': cfg.attack.eps, 'norm': cfg.attack.norm},
             'seeds': list(cfg.protocol.seeds), 'weights': header_config.get('weights'),
-            'mimic_config': header_config.get('mimic_config')}
+            'mimic_config': _forward_only(header_config.get('mimic_config'))}
+
+def _forward_only(mimic:Optional[dict])->Optional[dict]:
+    "A MimicConfig's fields less the backward-only ones: an attack with another surrogate of sign faces the same defense."
+    return None if mimic is None else {k: v for k, v in mimic.items() if k not in ('sign_grad', 'tau')}
 
 def resolve(path:str, root:Optional[str|Path]=None)->Path:
     "A results path of a config: relative ones are relative to `root` (a study's folder), or to the working folder."

@@ -6,13 +6,14 @@
 from __future__ import annotations
 import fnmatch, itertools, json, math, re, time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 from .api import EvalConfig, run_evaluation, resolve
 from .evaluation import read_results, robust_indices
 
 # %% auto #0
-__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state']
+__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure']
 
 # %% ../nbs/07d_studies.ipynb #17b20e20
 def _fill(obj, names:dict):
@@ -35,15 +36,32 @@ class Cell:
     "One evaluation of a study: its config and the cells whose survivors it attacks."
     name:str; description:str; changes:dict; after:tuple=(); ladder:Optional[str]=None; rung:int=0
 
+def _merge(*changes:dict)->dict:
+    "Field changes applied in order; `defense.settings` tables merge, a later one adding to and overriding an earlier."
+    out = {}
+    for ch in changes:
+        for k, v in ch.items():
+            both = k == 'defense.settings' and isinstance(v, dict) and isinstance(out.get(k), dict)
+            out[k] = {**out[k], **v} if both else v
+    return out
+
 @dataclass
 class Ladder:
     "Attacks of growing strength on the survivors of the ones before, until a rung removes at most `stop` images."
     name:str; description:str; changes:dict; after:tuple; rungs:list
     stop:Optional[int]=None; max_cost:Optional[int]=None
+    each:dict=field(default_factory=dict) # sibling attacks of every rung, {key: changes}: cells '{name}-r{k}-{key}'
+    label:str=''   # the row's short name in figures
     def cells(self)->list[Cell]:
-        return [Cell(f'{self.name}-r{k}', f'{self.description} (rung {k})', {**self.changes, **r},
-                     tuple(self.after) + tuple(f'{self.name}-r{j}' for j in range(1, k)), self.name, k)
-                for k, r in enumerate(self.rungs, 1)]
+        "The rungs' cells in order; each one (each sibling) attacks what every cell of the earlier rungs left robust."
+        out, before = [], list(self.after)
+        for k, r in enumerate(self.rungs, 1):
+            rung = [Cell(f'{self.name}-r{k}' + (f'-{key}' if key else ''),
+                         f'{self.description} (rung {k}' + (f', {key})' if key else ')'),
+                         _merge(self.changes, r, ch), tuple(before), self.name, k)
+                    for key, ch in (self.each or {'': {}}).items()]
+            out += rung; before += [c.name for c in rung]
+        return out
 
 def _grow(spec:dict, base:dict)->list[dict]:
     "Rungs from `grow = {steps = ['eot'], factor = 2, rungs = 6}`: each rung multiplies the next field in turn."
@@ -58,8 +76,11 @@ def _grow(spec:dict, base:dict)->list[dict]:
 class Study:
     "A study file's cells, results folder and runner."
     def __init__(self, name:str, description:str, base:dict, cells:list[Cell], ladders:list[Ladder], root:Path,
-                 results:Path):
+                 results:Path,
+                 frontier:Optional[dict]=None, # the report's frontier figure: {curve = [ladders joined as a curve]}
+                ):
         self.name, self.description, self.base, self.root, self.results = name, description, base, root, results
+        self.frontier = frontier
         self.ladders, self._ladder = ladders, {l.name: l for l in ladders}
         self.cells = {}
         for c in cells + [c for l in ladders for c in l.cells()]:
@@ -100,23 +121,16 @@ class Study:
         cells = [Cell(c['name'], c.get('description', ''), c.get('set', {}), tuple(c.get('after', ())))
                  for c in d.get('cells', [])]
         for p in d.get('products', []):
-            axes = p['axes']
-            for combo in itertools.product(*[[(a, v) for v in axes[a]] for a in axes]):
-                names, changes, after = dict(combo), dict(p.get('set', {})), list(p.get('after', []))
-                for a, v in combo: names.update(axes[a][v].get('vars', {}))   # more names for the templates
-                for a, v in combo:
-                    spec = dict(axes[a][v]); spec.pop('vars', None)
-                    after += spec.pop('after', []); changes.update(spec)
-                cells.append(Cell(_fill(p['name'], names), _fill(p.get('description', ''), names), changes,
-                                  tuple(_fill(after, names))))
+            for fill, changes, after in _expand(p):
+                cells.append(Cell(fill(p['name']), fill(p.get('description', '')), changes, after))
         ladders = []
-        for l in d.get('ladders', []):
-            base = {**d.get('base', {}), **l.get('set', {})}
-            rungs = l['rungs'] if 'rungs' in l else _grow(l['grow'], {k: v for k, v in _defaults(base).items()})
-            ladders.append(Ladder(l['name'], l.get('description', ''), l.get('set', {}), tuple(l.get('after', ())),
-                                  rungs,
-                                  l.get('stop'), l.get('max_cost')))
-        return cls(name, meta.get('description', ''), d.get('base', {}), cells, ladders, root, results)
+        for l in d.get('ladders', []):   # a ladder, or with `axes` one ladder per row as a product makes cells
+            for fill, changes, after in _expand(l):
+                rungs = l['rungs'] if 'rungs' in l else _grow(l['grow'], _defaults({**d.get('base', {}), **changes}))
+                ladders.append(Ladder(fill(l['name']), fill(l.get('description', '')), changes, after, rungs,
+                                      l.get('stop'), l.get('max_cost'), l.get('each', {}), fill(l.get('label', ''))))
+        return cls(name, meta.get('description', ''), d.get('base', {}), cells, ladders, root, results,
+                   meta.get('frontier'))
 
     def path(self, cell:str)->Path:
         "The results file of `cell` (or 'STUDY:CELL'), relative to the repository."
@@ -130,6 +144,19 @@ class Study:
             cfg = EvalConfig().replace(**{**self.base, **c.changes})
             return cfg.replace(robust_in=tuple(str(self.path(p)) for p in c.after)) if c.after else cfg
         except (ValueError, TypeError) as e: raise ValueError(f"study {self.name}, cell {cell!r}: {e}") from None
+
+def _expand(spec:dict)->list[tuple]:
+    "(fill, changes, after) of each combination of `spec`'s axes; `fill` puts the combination's names in a template."
+    axes, out = spec.get('axes', {}), []
+    for combo in itertools.product(*[[(a, v) for v in axes[a]] for a in axes]):
+        names, changes, after = dict(combo), [spec.get('set', {})], list(spec.get('after', []))
+        for a, v in combo: names.update(axes[a][v].get('vars', {}))   # more names for the templates
+        for a, v in combo:
+            s = dict(axes[a][v]); s.pop('vars', None)
+            after += s.pop('after', []); changes.append(s)
+        fill = partial(_fill, names=names) if axes else (lambda o: o)
+        out.append((fill, _merge(*changes), tuple(fill(after))))
+    return out
 
 def _defaults(changes:dict)->dict:
     "The attack fields of `changes` over EvalConfig's defaults, as dotted names."
@@ -150,21 +177,27 @@ def _cell_state(self, cell:str)->dict:
     out = {'done': len(recs), 'of': len(want), 'cost': len(recs) * _cost(cfg),
            'state': 'done' if len(recs) >= len(want) else f'partial ({len(recs)} of {len(want)})'}
     if out['state'] == 'done' and cfg.attack.name != 'none':
-        out['robust'] = len(set(robust_indices(f, cfg.data.n)) & set(want))
+        out['robust_images'] = sorted(set(robust_indices(f, cfg.data.n)) & set(want))
+        out['robust'] = len(out['robust_images'])
     return out
 
 def ladder_state(self, ladder:Ladder)->dict:
     "The ladder's rungs so far, and whether it converged at a rung, stopped at its cap, or is still climbing."
-    rungs, total = [], 0
-    for c in ladder.cells():
-        s = self.state(c.name)
-        if s['state'] != 'done':
-            return {'state': f'climbing (rung {c.rung}: {s["state"]})', 'rungs': rungs, 'cost': total}
-        removed = s['of'] - s['robust']
-        total += _cost(self.config(c.name))
-        rungs.append({'rung': c.rung, 'cell': c.name, 'attacked': s['of'], 'removed': removed, 'cost': total})
-        if removed <= _stop(ladder.stop, self.config(c.name).data.n):
-            return {'state': f'converged at rung {c.rung}', 'rungs': rungs, 'cost': total, 'converged': c.rung}
+    rungs, total, cells = [], 0, ladder.cells()
+    for k in range(1, len(ladder.rungs) + 1):
+        rung = [c.name for c in cells if c.rung == k]
+        states = [self.state(c) for c in rung]
+        if (todo := next((c for c, s in zip(rung, states) if s['state'] != 'done'), None)) is not None:
+            where = f': {todo} ' if len(rung) > 1 else ': '
+            return {'state': f'climbing (rung {k}{where}{self.state(todo)["state"]})', 'rungs': rungs, 'cost': total}
+        # the rung removes an image when any of its sibling attacks breaks it (per-image worst case)
+        left = set.intersection(*[set(s['robust_images']) for s in states])
+        removed = states[0]['of'] - len(left)
+        total += sum(_cost(self.config(c)) for c in rung)
+        rungs.append({'rung': k, 'cell': rung[0], 'cells': rung, 'attacked': states[0]['of'], 'removed': removed,
+                      'cost': total})
+        if removed <= _stop(ladder.stop, self.config(rung[0]).data.n):
+            return {'state': f'converged at rung {k}', 'rungs': rungs, 'cost': total, 'converged': k}
         if ladder.max_cost is not None and total >= ladder.max_cost: break
     return {'state': 'not converged at the cap', 'rungs': rungs, 'cost': total}
 
@@ -220,25 +253,33 @@ def _chain_root(self, cell:str)->str:
     ps = self._parents(cell)
     return cell if not ps else self._chain_root(ps[0])
 
-def _row(self, cell:str, label:str, description:str, extra:dict)->Optional[dict]:
+def _row(self, cell:str, label:str, description:str, extra:dict,
+         also:Sequence[str]=(), # more cells of the row's last step (a ladder rung's siblings)
+         like:Optional[str]=None, # the cell of this study whose images the row counts (None: `cell`)
+        )->Optional[dict]:
     "A report row for the cascade ending at `cell` (None when it has not finished)."
     from mimicdiffusion.stats import wilson, vote_correct
     import numpy as np
-    cfg = self.config(cell)
-    f, rootf = self.root/self.path(cell), self.root/self.path(self._chain_root(cell))
-    if self.state(cell)['state'] != 'done' or self.state(self._chain_root(cell))['state'] != 'done': return None
+    cfg = self.config(like or cell)
+    chain = list(dict.fromkeys(self._chain(cell) + [c for x in also for c in self._chain(x)]))   # in order, once each
+    if any(self.state(c)['state'] != 'done' for c in chain): return None
     pop = sorted(set(range(cfg.data.n)) & set(cfg.data.indices or range(cfg.data.n)))
-    recs = {r['index']: r for r in read_results(rootf)[1]}
+    recs = {r['index']: r for r in read_results(self.root/self.path(self._chain_root(cell)))[1]}
     clean = vote_correct(np.array([recs[i]['clean'] for i in pop]), np.array([recs[i]['label'] for i in pop]))
     robust = set(pop) if cfg.attack.name != 'none' else set()
-    # per image, the worst case over every attack of the cascade (a cell run on all images too)
-    for c in self._chain(cell):
+    vote = set(robust)
+    for c in chain:
+        # per image, the worst case over every attack of the cascade (a cell run on all images too) ...
         robust &= set(robust_indices(self.root/self.path(c), cfg.data.n))
-    n, kc, kr = len(pop), int(clean.sum()), len(robust)
+        # ... and the majority vote of the seeds, for each attack the image met (one seed lost ends its cascade)
+        got = [r for r in read_results(self.root/self.path(c))[1] if r['index'] in vote]
+        if got: vote -= {r['index'] for r, ok in zip(got, vote_correct(np.array([r['adv'] for r in got]),
+                                                                         np.array([r['label'] for r in got]))) if not ok}
+    n, kc, kr, kv = len(pop), int(clean.sum()), len(robust), len(vote)
     return {'name': label, 'description': description, 'n': n,
             'clean_majority': kc / n, 'clean_majority_ci': list(wilson(kc, n)),
             'robust_worst': kr / n, 'robust_worst_ci': list(wilson(kr, n)), 'robust_images': sorted(robust),
-            'attacks': len(self._chain(cell)), **extra}
+            'robust_majority': kv / n, 'robust_majority_ci': list(wilson(kv, n)), 'attacks': len(chain), **extra}
 
 def _chain(self, cell:str)->list[str]:
     "The cells of the cascade ending at `cell`, parents first."
@@ -247,60 +288,90 @@ def _chain(self, cell:str)->list[str]:
     return out + [cell]
 
 def _table(self)->list[dict]:
-    "The report's rows: finished plain cells and ladders with at least one finished rung."
+    "The report's rows: each ladder (its cascade and the rungs finished so far), then each finished plain cell."
     rows = []
-    in_ladders = {p for l in self.ladders for p in l.after}
-    for c in self.cells.values():
-        if c.ladder is None and (r := self._row(c.name, c.name, c.description, {'state': 'done'})): rows.append(r)
     for l in self.ladders:
         s = self.ladder_state(l)
-        if s['rungs'] and (r := self._row(s['rungs'][-1]['cell'], l.name, l.description,
-                                          {'state': s['state'], 'cost': s['cost'], 'rungs': s['rungs']})):
-            rows.append(r)
+        last = s['rungs'][-1]['cells'] if s['rungs'] else list(l.after)   # no rung yet: the cascade before it
+        extra = {'label': l.label or l.name, 'state': s['state'], 'cost': s['cost'], 'rungs': s['rungs']}
+        if last and (r := self._row(last[0], l.name, l.description, extra, last[1:], l.cells()[0].name)): rows.append(r)
+    for c in self.cells.values():
+        if c.ladder is None and (r := self._row(c.name, c.name, c.description, {'state': 'done'})): rows.append(r)
     return rows
 
 Study._parents, Study._chain_root, Study._row, Study._chain, Study.table = _parents, _chain_root, _row, _chain, _table
+
+# %% ../nbs/07d_studies.ipynb #f1a7e2b3
+def ladder_figure(rows:list[dict], path:str|Path):
+    "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` (with a finished rung)."
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for r in rows:
+        if not r.get('rungs'): continue
+        left = [r['rungs'][0]['attacked']]   # what the cells before the ladder left robust
+        for g in r['rungs']: left.append(left[-1] - g['removed'])
+        costs = [0] + [g['cost'] for g in r['rungs']]
+        ax.plot(costs, [100 * k / r['n'] for k in left], marker='o', label=r.get('label', r['name']))
+    ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
+    ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
+
+def frontier_figure(rows:list[dict], # rows of `Study.table`; ladder rows are plotted
+                    curve:Sequence[str], # the rows joined as a curve, in order (e.g. DiffPure's t*)
+                    path:str|Path):
+    "Clean against robust accuracy, Wilson intervals on both axes: worst case over the seeds (left), majority vote (right)."
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    by = {r['name']: r for r in rows if 'rungs' in r}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    for ax, key, what in zip(axes, ('robust_worst', 'robust_majority'), ('every seed right', 'majority of the seeds right')):
+        def point(r, **kw):
+            x, y = 100 * r[key], 100 * r['clean_majority']
+            (xl, xh), (yl, yh) = [100 * v for v in r[f'{key}_ci']], [100 * v for v in r['clean_majority_ci']]
+            ax.errorbar(x, y, xerr=[[x - xl], [xh - x]], yerr=[[y - yl], [yh - y]], capsize=2, lw=0.8, **kw)
+            done = r['state'].startswith('converged')
+            ax.annotate(r.get('label', r['name']) + ('' if done else ' *'), (x, y), textcoords='offset points',
+                        xytext=(4, 4), fontsize=8)
+        line = [by[c] for c in curve if c in by]
+        if line:
+            ax.plot([100 * r[key] for r in line], [100 * r['clean_majority'] for r in line], '-', color='C0', lw=1.2)
+            for r in line: point(r, fmt='o', color='C0')
+        for r in by.values():
+            if r['name'] not in curve: point(r, fmt='s', color='C3')
+        ax.set_xlabel(f'robust accuracy (%), {what}, worst over the attacks'); ax.grid(alpha=0.3)
+    axes[0].set_ylabel('clean accuracy (%), majority vote')
+    fig.text(0.01, 0.01, '* not converged: the robust accuracy is an upper bound', fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1)); fig.savefig(path, dpi=120); plt.close(fig)
 
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
 
 def _report(self, reference:Optional[str]=None, # a row to compare every row with (paired difference on the same images)
             write:bool=True)->str:
-    "The study's markdown report; with `write`, also report.md, summary.json and ladders.png in the report folder."
+    "The study's markdown report; with `write`, also report.md, summary.json and its figures in the report folder."
     from mimicdiffusion.stats import paired_difference
     rows = self.table()
     ref = next((r for r in rows if r['name'] == reference), None)
-    head = ['row', 'clean (majority)', 'robust (worst over the cascade)', 'attacks', 'state']
-    if ref is not None: head.insert(3, f'vs {reference}')
+    head = ['row', 'clean (majority)', 'robust (worst over the cascade)', 'robust (majority vote)', 'attacks', 'state']
+    if ref is not None: head.insert(4, f'vs {reference}')
     lines = [f'**{self.name}**: {self.description}', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         cols = [r['name'], _pct(r['clean_majority'], r['clean_majority_ci']),
-                _pct(r['robust_worst'], r['robust_worst_ci']),
+                _pct(r['robust_worst'], r['robust_worst_ci']), _pct(r['robust_majority'], r['robust_majority_ci']),
                 str(r['attacks']), r['state'] + (f" (cost {r['cost']})" if 'cost' in r else '')]
         if ref is not None:
             if r['n'] == ref['n'] and r is not ref:
                 pop = range(r['n'])
                 mine, theirs = [i in r['robust_images'] for i in pop], [i in ref['robust_images'] for i in pop]
                 dd, (lo, hi), _, _ = paired_difference(mine, theirs)
-                cols.insert(3, f'{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]')
-            else: cols.insert(3, '-')
+                cols.insert(4, f'{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]')
+            else: cols.insert(4, '-')
         lines.append('| ' + ' | '.join(cols) + ' |')
     md = '\n'.join(lines)
     if write:
         out = self.root/self.results/'report'; out.mkdir(parents=True, exist_ok=True)
         (out/'report.md').write_text(md + '\n')
         (out/'summary.json').write_text(json.dumps({'study': self.name, 'rows': rows}, indent=1) + '\n')
-        ladders = [r for r in rows if 'rungs' in r]
-        if ladders:
-            import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-            fig, ax = plt.subplots(figsize=(5, 3.2))
-            for r in ladders:
-                left = [r['rungs'][0]['attacked']]   # what the cells before the ladder left robust
-                for g in r['rungs']: left.append(left[-1] - g['removed'])
-                costs = [0] + [g['cost'] for g in r['rungs']]
-                ax.plot(costs, [100 * k / r['n'] for k in left], marker='o', label=r['name'])
-            ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
-            ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(out/'ladders.png', dpi=120); plt.close(fig)
+        if any(r.get('rungs') for r in rows): ladder_figure(rows, out/'ladders.png')
+        if self.frontier: frontier_figure(rows, self.frontier.get('curve', []), out/'frontier.png')
     return md
 
 Study.report = _report
