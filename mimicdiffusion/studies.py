@@ -13,7 +13,7 @@ from .api import EvalConfig, run_evaluation, resolve
 from .evaluation import read_results, robust_indices
 
 # %% auto #0
-__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure']
+__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'frontier_table']
 
 # %% ../nbs/07d_studies.ipynb #17b20e20
 def _fill(obj, names:dict):
@@ -293,7 +293,8 @@ def _table(self)->list[dict]:
     for l in self.ladders:
         s = self.ladder_state(l)
         last = s['rungs'][-1]['cells'] if s['rungs'] else list(l.after)   # no rung yet: the cascade before it
-        extra = {'label': l.label or l.name, 'state': s['state'], 'cost': s['cost'], 'rungs': s['rungs']}
+        extra = {'label': l.label or l.name, 'state': s['state'], 'cost': s['cost'], 'rungs': s['rungs'],
+                 'ladder_rungs': len(l.rungs)}
         if last and (r := self._row(last[0], l.name, l.description, extra, last[1:], l.cells()[0].name)): rows.append(r)
     for c in self.cells.values():
         if c.ladder is None and (r := self._row(c.name, c.name, c.description, {'state': 'done'})): rows.append(r)
@@ -315,31 +316,77 @@ def ladder_figure(rows:list[dict], path:str|Path):
     ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
     ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
 
-def frontier_figure(rows:list[dict], # rows of `Study.table`; ladder rows are plotted
+def _place_labels(ax, labels:list[tuple]):
+    "Write each (text, x, y) beside its point, at the first of a few offsets where it overlaps no label written before."
+    fig = ax.figure; fig.canvas.draw(); r = fig.canvas.get_renderer()
+    spots = [((4, 3), 'left', 'bottom'), ((4, -3), 'left', 'top'), ((-4, 3), 'right', 'bottom'),
+             ((-4, -3), 'right', 'top'), ((0, 9), 'center', 'bottom'), ((0, -9), 'center', 'top')]
+    placed = []
+    for text, x, y in labels:
+        for k, (off, ha, va) in enumerate(spots):
+            t = ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8)
+            box = t.get_window_extent(r).expanded(1.02, 1.1)
+            if k == len(spots) - 1 or not any(box.overlaps(b) for b in placed): placed.append(box); break
+            t.remove()
+
+def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are plotted
                     curve:Sequence[str], # the rows joined as a curve, in order (e.g. DiffPure's t*)
-                    path:str|Path):
+                    path:Optional[str|Path]=None, # where to save it; None: return the figure
+                    curve_label:str='the curve', # the curve's name in the legend
+                   ):
     "Clean against robust accuracy, Wilson intervals on both axes: worst case over the seeds (left), majority vote (right)."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     by = {r['name']: r for r in rows if 'rungs' in r}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
-    for ax, key, what in zip(axes, ('robust_worst', 'robust_majority'), ('every seed right', 'majority of the seeds right')):
+    for ax, key, what in zip(axes, ('robust_worst', 'robust_majority'), ('every seed right', 'majority vote')):
+        labels = []
         def point(r, **kw):
             x, y = 100 * r[key], 100 * r['clean_majority']
             (xl, xh), (yl, yh) = [100 * v for v in r[f'{key}_ci']], [100 * v for v in r['clean_majority_ci']]
             ax.errorbar(x, y, xerr=[[x - xl], [xh - x]], yerr=[[y - yl], [yh - y]], capsize=2, lw=0.8, **kw)
-            done = r['state'].startswith('converged')
-            ax.annotate(r.get('label', r['name']) + ('' if done else ' *'), (x, y), textcoords='offset points',
-                        xytext=(4, 4), fontsize=8)
+            labels.append((r.get('label', r['name']) + ('' if r['state'].startswith('converged') else ' *'), x, y))
         line = [by[c] for c in curve if c in by]
         if line:
-            ax.plot([100 * r[key] for r in line], [100 * r['clean_majority'] for r in line], '-', color='C0', lw=1.2)
+            ax.plot([100 * r[key] for r in line], [100 * r['clean_majority'] for r in line], 'o-', color='C0', lw=1.2,
+                    label=curve_label)
             for r in line: point(r, fmt='o', color='C0')
         for r in by.values():
             if r['name'] not in curve: point(r, fmt='s', color='C3')
         ax.set_xlabel(f'robust accuracy (%), {what}, worst over the attacks'); ax.grid(alpha=0.3)
+        _place_labels(ax, labels)
+        if len(line) < len(by): ax.plot([], [], 's', color='C3', label='other defenses')
+        ax.legend(fontsize=8, loc='lower right')
     axes[0].set_ylabel('clean accuracy (%), majority vote')
     fig.text(0.01, 0.01, '* not converged: the robust accuracy is an upper bound', fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1)); fig.savefig(path, dpi=120); plt.close(fig)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    if path is None: return fig
+    fig.savefig(path, dpi=120); plt.close(fig)
+
+def _verdict(r:dict)->str:
+    "A ladder row's state in the words of a results table."
+    if r['state'].startswith(('converged', 'not converged')): return f"{r['state']} (cost {r['cost']})"
+    return f"not converged ({len(r['rungs'])} of {r['ladder_rungs']} rungs run)"
+
+def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are tabled
+                   curve:Sequence[str], # the rows of the reference curve (e.g. DiffPure's t*)
+                  )->str:
+    "Markdown: each ladder row's accuracies, its paired difference to the curve's row nearest in clean accuracy, its state."
+    from mimicdiffusion.stats import paired_difference
+    lad = [r for r in rows if 'rungs' in r]
+    line = [r for r in lad if r['name'] in curve]
+    out = ['| defense | clean (majority) | robust (every seed right) | robust (majority vote) | '
+           'vs the nearest curve point (paired, every seed right) | ladder |', '|---|---|---|---|---|---|']
+    for r in lad:
+        diff, near = '-', min(line, key=lambda c: abs(c['clean_majority'] - r['clean_majority']), default=None)
+        if r['name'] not in curve and near is not None and near['n'] == r['n']:
+            mine, theirs = ([i in x['robust_images'] for i in range(r['n'])] for x in (r, near))
+            dd, (lo, hi), a, b = paired_difference(mine, theirs)
+            diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] vs {near['label']} ({a} vs {b} images)"
+        bound = '' if r['state'].startswith('converged') else ' (upper bound)'
+        out.append(f"| {r['label']} | {_pct(r['clean_majority'], r['clean_majority_ci'])} | "
+                   f"{_pct(r['robust_worst'], r['robust_worst_ci'])}{bound} | "
+                   f"{_pct(r['robust_majority'], r['robust_majority_ci'])}{bound} | {diff} | {_verdict(r)} |")
+    return '\n'.join(out) + '\n'
 
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
@@ -371,7 +418,10 @@ def _report(self, reference:Optional[str]=None, # a row to compare every row wit
         (out/'report.md').write_text(md + '\n')
         (out/'summary.json').write_text(json.dumps({'study': self.name, 'rows': rows}, indent=1) + '\n')
         if any(r.get('rungs') for r in rows): ladder_figure(rows, out/'ladders.png')
-        if self.frontier: frontier_figure(rows, self.frontier.get('curve', []), out/'frontier.png')
+        if self.frontier:
+            frontier_figure(rows, self.frontier.get('curve', []), out/'frontier.png',
+                            self.frontier.get('curve_label', 'the curve'))
+            (out/'frontier.md').write_text(frontier_table(rows, self.frontier.get('curve', [])))
     return md
 
 Study.report = _report
