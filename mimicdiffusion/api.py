@@ -133,6 +133,7 @@ class DefenseConfig:
     settings:dict=field(default_factory=dict) # MimicConfig fields over the preset, or a registered purifier's keywords
     # DiffPure with solver 'sde': its published grid, labels and no clamp (01; default False)
     published:Optional[bool]=None
+    votes:Optional[int]=None # purifications per prediction, their soft vote the defense's output (06; default 1)
     def __post_init__(self):
         from mimicdiffusion.purifiers import PURIFIERS, BUILTIN_PURIFIERS
         from mimicdiffusion.mimic import PRESETS
@@ -155,6 +156,9 @@ class DefenseConfig:
         if self.name in ('none', 'custom'):
             _not_applicable(self, 'defense', 'K', None, f"{self.name} has no sampler steps")
         _positive_int(self, 'defense', 'K'); _positive_int(self, 'defense', 't_star', 0)
+        _positive_int(self, 'defense', 'votes')
+        if self.name == 'none': _not_applicable(self, 'defense', 'votes', 1, 'a vote is over purifications')
+        else: _default(self, 'votes', 1)
         if self.settings and (self.name == 'none' or self.name in BUILTIN_PURIFIERS and not guided):
             _err('defense', 'settings',
                  f"--set changes MimicDiffusion's (or a registered purifier's) settings; {self.name} has none")
@@ -268,7 +272,8 @@ class EvalConfig:
         return replace(self, **new)
 
 # %% ../nbs/07c_api.ipynb #1fb7d365
-_ADDED = {(AttackConfig, 'keep'): 'best'}   # fields added after format 2: left out at their value before them
+# fields added after format 2: left out at their value before them
+_ADDED = {(AttackConfig, 'keep'): 'best', (DefenseConfig, 'votes'): 1}
 
 def _group_dict(g)->dict:
     d = asdict(g)
@@ -354,6 +359,7 @@ OPTIONS = [  # (group, field, option, help); group None: a field of EvalConfig i
     ('defense', 'solver', '--solver', "DiffPure/GDMP sampler: ddpm, sde or ode (default ddpm)"),
     ('defense', 'published', '--published', "DiffPure with --solver sde as its code runs: grid, labels, no clamp"),
     ('defense', 'settings', '--set', 'MimicConfig fields over the preset, e.g. energy=l2 window=0.3,0.79'),
+    ('defense', 'votes', '--votes', 'purifications per prediction, soft-voted; attacks face the vote (default 1)'),
     ('attack', 'name', '--attack', 'none, pgd, apgd, autoattack or autoattack-rand (default pgd)'),
     ('attack', 'grad', '--grad', 'exact, bpda, surrogate, transfer or adjoint (default bpda)'),
     ('attack', 'norm', '--norm', 'Linf or L2'),
@@ -669,9 +675,10 @@ def build_evaluation(cfg:EvalConfig,
         # the same gradient, bit for bit, either way
         ckpt = GradBudget(grad_budget) if grad_budget is not None else True
         model = DefendedModel(pur, clf, grad=cfg.attack.grad or 'bpda', surrogate=sur, classifier_transform=transform,
-                              grad_checkpoint=ckpt)
+                              grad_checkpoint=ckpt, votes=cfg.defense.votes)
     only = cascade_selection(cfg, head, root)
-    return Evaluation(clf, pur, data, make_predict(Classify(clf, transform), pur), make_attack(cfg, model), head, only)
+    predict = make_predict(Classify(clf, transform), pur, cfg.defense.votes or 1)
+    return Evaluation(clf, pur, data, predict, make_attack(cfg, model), head, only)
 
 def _resume_config(cfg:EvalConfig, out:Path, head:dict)->dict:
     "The header config to run under: `head`, or the file's own when written before this API for the same run."

@@ -19,9 +19,9 @@ from .gradients import GradBudget
 from .checks import check_budget, NORMS
 
 # %% auto #0
-__all__ = ['GRAD_MODES', 'KEEP_RULES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'attack_target', 'eot_loss',
-           'check_gradients', 'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack', 'autoattack',
-           'get_attack', 'robust_accuracy', 'check_monotone', 'eps_sweep']
+__all__ = ['GRAD_MODES', 'KEEP_RULES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'vote_logits', 'attack_target',
+           'eot_loss', 'check_gradients', 'project', 'AttackResult', 'pgd_eot', 'apgd_eot', 'make_autoattack',
+           'autoattack', 'get_attack', 'robust_accuracy', 'check_monotone', 'eps_sweep']
 
 # %% ../nbs/06_attacks.ipynb #ecbc0483
 GRAD_MODES = ('exact', 'bpda', 'surrogate', 'transfer', 'adjoint')
@@ -48,9 +48,11 @@ class DefendedModel(nn.Module):
                  # (`mimicdiffusion.diffusion`): keep the steps whose graphs fit in its bytes, recompute the rest
                  grad_checkpoint:bool|GradBudget=True,
                  generator:Optional[torch.Generator]=None, # purification noise, on the images' device; None: global RNG
+                 votes:int=1, # purifications per image, voted: the log of their mean softmax (the defense as a vote)
                 ):
         super().__init__()
         check_choice(grad, GRAD_MODES, 'grad mode')
+        if not (isinstance(votes, int) and votes >= 1): raise ValueError(f"votes {votes!r}: expected an integer >= 1")
         if (grad == 'surrogate') != (surrogate is not None):
             raise ValueError("grad='surrogate' needs a `surrogate` purifier, and only it takes one")
         if grad == 'adjoint' and not getattr(purifier, 'supports_adjoint', False):
@@ -63,6 +65,7 @@ class DefendedModel(nn.Module):
             grad_checkpoint,
             generator,
         )
+        self.votes = votes
         self.classify = Classify(classifier.eval().requires_grad_(False), classifier_transform)
     def purified(self, x:Tensor)->Tensor: # (B,C,H,W) in [0,1] -> (B,C,H,W) in [0,1]
         "The real defense's output, with the backward pass chosen by `grad`."
@@ -76,11 +79,17 @@ class DefendedModel(nn.Module):
         s = self.surrogate(x, generator=self.generator, grad_checkpoint=self.grad_checkpoint)
         return s + (real - s).detach()
     def forward(self, x:Tensor)->Tensor: # (B,C,H,W) in [0,1] -> (B,n_classes) logits
-        return self.classify(self.purified(x))
+        if self.votes == 1: return self.classify(self.purified(x))
+        return vote_logits(self.classify(self.purified(x.repeat(self.votes, 1, 1, 1))), self.votes)
     def attack_model(self)->nn.Module:
         "What an attack differentiates: the classifier alone for 'transfer', this model otherwise."
         return self.classify if self.grad == 'transfer' else self
-    def extra_repr(self): return f"grad={self.grad!r}, grad_checkpoint={self.grad_checkpoint}"
+    def extra_repr(self): return f"grad={self.grad!r}, grad_checkpoint={self.grad_checkpoint}, votes={self.votes}"
+
+def vote_logits(logits:Tensor, # (votes*B, n_classes): the logits of `votes` purifications of a batch, one after another
+                votes:int)->Tensor: # (B, n_classes): log of the mean softmax, the soft vote (argmax: the voted label)
+    "The soft vote of several purifications as logits: an attack's cross-entropy on it is the vote's."
+    return logits.softmax(-1).unflatten(0, (votes, -1)).mean(0).log()
 
 def attack_target(model:nn.Module, # a `DefendedModel` or any classifier (logits from images in [0,1])
                  )->nn.Module:

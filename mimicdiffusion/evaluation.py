@@ -260,10 +260,15 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
 # %% ../nbs/07_evaluation.ipynb #fee0a8b5
 def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)
                  purifier:Optional[Callable]=None, # called as purifier(x, seed=seed); None: undefended
+                 votes:int=1, # purifications per image under one seed, voted by their mean softmax (`vote_logits`)
                 )->Callable:
-    "predict(x, seed) -> labels of classifier(purifier(x, seed=seed)), without gradients."
+    "predict(x, seed) -> labels of classifier(purifier(x, seed=seed)) (or the vote of `votes` of them), no gradients."
+    from mimicdiffusion.attacks import vote_logits
     @torch.no_grad()
-    def predict(x, seed): return classifier(x if purifier is None else purifier(x, seed=seed)).argmax(1)
+    def predict(x, seed):
+        if purifier is None: return classifier(x).argmax(1)
+        if votes == 1: return classifier(purifier(x, seed=seed)).argmax(1)
+        return vote_logits(classifier(purifier(x.repeat(votes, 1, 1, 1), seed=seed)), votes).argmax(1)
     return predict
 
 # %% ../nbs/07_evaluation.ipynb #f262ce0e
