@@ -305,8 +305,8 @@ Study._parents, Study._chain_root, Study._row, Study._chain, Study.table = _pare
 # %% ../nbs/07d_studies.ipynb #f1a7e2b3
 def ladder_figure(rows:list[dict], path:str|Path):
     "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` (with a finished rung)."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    from matplotlib.figure import Figure   # no pyplot: nothing changes the caller's backend or open figures
+    fig = Figure(figsize=(5, 3.2)); ax = fig.subplots()
     for r in rows:
         if not r.get('rungs'): continue
         left = [r['rungs'][0]['attacked']]   # what the cells before the ladder left robust
@@ -314,7 +314,7 @@ def ladder_figure(rows:list[dict], path:str|Path):
         costs = [0] + [g['cost'] for g in r['rungs']]
         ax.plot(costs, [100 * k / r['n'] for k in left], marker='o', label=r.get('label', r['name']))
     ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
-    ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
+    ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(path, dpi=120)
 
 def _place_labels(ax, labels:list[tuple]):
     "Write each (text, x, y) beside its point, at the first of a few offsets where it overlaps no label written before."
@@ -326,7 +326,8 @@ def _place_labels(ax, labels:list[tuple]):
         for k, (off, ha, va) in enumerate(spots):
             t = ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8)
             box = t.get_window_extent(r).expanded(1.02, 1.1)
-            if k == len(spots) - 1 or not any(box.overlaps(b) for b in placed): placed.append(box); break
+            inside = ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
+            if k == len(spots) - 1 or inside and not any(box.overlaps(b) for b in placed): placed.append(box); break
             t.remove()
 
 def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are plotted
@@ -335,9 +336,11 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
                     curve_label:str='the curve', # the curve's name in the legend
                    ):
     "Clean against robust accuracy, Wilson intervals on both axes: worst case over the seeds (left), majority vote (right)."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     by = {r['name']: r for r in rows if 'rungs' in r}
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    fig = Figure(figsize=(10, 4.2)); FigureCanvasAgg(fig); axes = fig.subplots(1, 2, sharey=True)
+    placing = []
     for ax, key, what in zip(axes, ('robust_worst', 'robust_majority'), ('every seed right', 'majority vote')):
         labels = []
         def point(r, **kw):
@@ -353,14 +356,15 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
         for r in by.values():
             if r['name'] not in curve: point(r, fmt='s', color='C3')
         ax.set_xlabel(f'robust accuracy (%), {what}, worst over the attacks'); ax.grid(alpha=0.3)
-        _place_labels(ax, labels)
+        placing.append((ax, labels))
         if len(line) < len(by): ax.plot([], [], 's', color='C3', label='other defenses')
         ax.legend(fontsize=8, loc='lower right')
     axes[0].set_ylabel('clean accuracy (%), majority vote')
     fig.text(0.01, 0.01, '* not converged: the robust accuracy is an upper bound', fontsize=8)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    for ax, labels in placing: _place_labels(ax, labels)   # where the layout put the axes
     if path is None: return fig
-    fig.savefig(path, dpi=120); plt.close(fig)
+    fig.savefig(path, dpi=120)
 
 def _verdict(r:dict)->str:
     "A ladder row's state in the words of a results table."
