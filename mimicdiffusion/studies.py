@@ -303,7 +303,9 @@ def _table(self)->list[dict]:
 Study._parents, Study._chain_root, Study._row, Study._chain, Study.table = _parents, _chain_root, _row, _chain, _table
 
 # %% ../nbs/07d_studies.ipynb #f1a7e2b3
-def ladder_figure(rows:list[dict], path:str|Path):
+def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summary.json)
+                  path:Optional[str|Path]=None, # where to save it; None: return the figure
+                 ):
     "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` (with a finished rung)."
     from matplotlib.figure import Figure   # no pyplot: nothing changes the caller's backend or open figures
     fig = Figure(figsize=(5, 3.2)); ax = fig.subplots()
@@ -314,7 +316,9 @@ def ladder_figure(rows:list[dict], path:str|Path):
         costs = [0] + [g['cost'] for g in r['rungs']]
         ax.plot(costs, [100 * k / r['n'] for k in left], marker='o', label=r.get('label', r['name']))
     ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
-    ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(path, dpi=120)
+    ax.legend(fontsize=7); fig.tight_layout()
+    if path is None: return fig
+    fig.savefig(path, dpi=120)
 
 def _place_labels(ax, labels:list[tuple]):
     "Write each (text, x, y) beside its point, at the first of a few offsets where it overlaps no label written before."
