@@ -602,7 +602,7 @@ def _shared(cfg:EvalConfig, header_config:dict)->dict:
             'mimic_config': _forward_only(header_config.get('mimic_config'))}
 
 def _forward_only(mimic:Optional[dict])->Optional[dict]:
-    "A MimicConfig's fields less the backward-only ones: an attack with another surrogate of sign faces the same defense."
+    "A MimicConfig's fields less the backward-only ones: an attack with another sign surrogate faces the same defense."
     return None if mimic is None else {k: v for k, v in mimic.items() if k not in ('sign_grad', 'tau')}
 
 def resolve(path:str, root:Optional[str|Path]=None)->Path:

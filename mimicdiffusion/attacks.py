@@ -86,9 +86,10 @@ class DefendedModel(nn.Module):
         return self.classify if self.grad == 'transfer' else self
     def extra_repr(self): return f"grad={self.grad!r}, grad_checkpoint={self.grad_checkpoint}, votes={self.votes}"
 
-def vote_logits(logits:Tensor, # (votes*B, n_classes): the logits of `votes` purifications of a batch, one after another
-                votes:int)->Tensor: # (B, n_classes): log of the mean softmax, the soft vote (argmax: the voted label)
-    "The soft vote of several purifications as logits: an attack's cross-entropy on it is the vote's."
+def vote_logits(logits:Tensor, # (votes*B, n_classes): logits of `votes` purifications of a batch, one after another
+                votes:int, # purifications per image
+               )->Tensor:
+    "(B, n_classes): log of the mean softmax, the soft vote (argmax: the voted label); a loss on it is the vote's."
     return logits.softmax(-1).unflatten(0, (votes, -1)).mean(0).log()
 
 def attack_target(model:nn.Module, # a `DefendedModel` or any classifier (logits from images in [0,1])

@@ -273,8 +273,9 @@ def _row(self, cell:str, label:str, description:str, extra:dict,
         robust &= set(robust_indices(self.root/self.path(c), cfg.data.n))
         # ... and the majority vote of the seeds, for each attack the image met (one seed lost ends its cascade)
         got = [r for r in read_results(self.root/self.path(c))[1] if r['index'] in vote]
-        if got: vote -= {r['index'] for r, ok in zip(got, vote_correct(np.array([r['adv'] for r in got]),
-                                                                         np.array([r['label'] for r in got]))) if not ok}
+        if got:
+            ok = vote_correct(np.array([r['adv'] for r in got]), np.array([r['label'] for r in got]))
+            vote -= {r['index'] for r, k in zip(got, ok) if not k}
     n, kc, kr, kv = len(pop), int(clean.sum()), len(robust), len(vote)
     return {'name': label, 'description': description, 'n': n,
             'clean_majority': kc / n, 'clean_majority_ci': list(wilson(kc, n)),
@@ -306,7 +307,7 @@ Study._parents, Study._chain_root, Study._row, Study._chain, Study.table = _pare
 def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summary.json)
                   path:Optional[str|Path]=None, # where to save it; None: return the figure
                  ):
-    "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` (with a finished rung)."
+    "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` with a finished rung."
     from matplotlib.figure import Figure   # no pyplot: nothing changes the caller's backend or open figures
     fig = Figure(figsize=(5, 3.2)); ax = fig.subplots()
     for r in rows:
@@ -339,7 +340,7 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
                     path:Optional[str|Path]=None, # where to save it; None: return the figure
                     curve_label:str='the curve', # the curve's name in the legend
                    ):
-    "Clean against robust accuracy, Wilson intervals on both axes: worst case over the seeds (left), majority vote (right)."
+    "Clean against robust accuracy, Wilson intervals on both axes: worst case over seeds (left), majority vote (right)."
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     by = {r['name']: r for r in rows if 'rungs' in r}
@@ -378,7 +379,7 @@ def _verdict(r:dict)->str:
 def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are tabled
                    curve:Sequence[str], # the rows of the reference curve (e.g. DiffPure's t*)
                   )->str:
-    "Markdown: each ladder row's accuracies, its paired difference to the curve's row nearest in clean accuracy, its state."
+    "Markdown: each ladder row's accuracies, paired difference to the curve point nearest in clean accuracy, and state."
     from mimicdiffusion.stats import paired_difference
     lad = [r for r in rows if 'rungs' in r]
     line = [r for r in lad if r['name'] in curve]
