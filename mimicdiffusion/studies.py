@@ -374,7 +374,7 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
 def _verdict(r:dict)->str:
     "A ladder row's state in the words of a results table."
     if r['state'].startswith(('converged', 'not converged')): return f"{r['state']} (cost {r['cost']})"
-    return f"not converged ({len(r['rungs'])} of {r['ladder_rungs']} rungs run)"
+    return f"not converged: {len(r['rungs'])} of {r['ladder_rungs']} rungs run"
 
 def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are tabled
                    curve:Sequence[str], # the rows of the reference curve (e.g. DiffPure's t*)
@@ -383,19 +383,19 @@ def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summa
     from mimicdiffusion.stats import paired_difference
     lad = [r for r in rows if 'rungs' in r]
     line = [r for r in lad if r['name'] in curve]
-    out = ['| defense | clean (majority) | robust (every seed right) | robust (majority vote) | '
-           'vs the nearest curve point (paired, every seed right) | ladder |', '|---|---|---|---|---|---|']
+    out = ['| defense | clean (majority) | robust, every seed right | robust, majority | '
+           'paired difference to the nearest curve point | ladder |', '|---|---|---|---|---|---|']
     for r in lad:
         diff, near = '-', min(line, key=lambda c: abs(c['clean_majority'] - r['clean_majority']), default=None)
         if r['name'] not in curve and near is not None and near['n'] == r['n']:
             mine, theirs = ([i in x['robust_images'] for i in range(r['n'])] for x in (r, near))
             dd, (lo, hi), a, b = paired_difference(mine, theirs)
             diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] vs {near['label']} ({a} vs {b} images)"
-        bound = '' if r['state'].startswith('converged') else ' (upper bound)'
+        bound = '' if r['state'].startswith('converged') else '≤ '   # an upper bound until the ladder converges
         out.append(f"| {r['label']} | {_pct(r['clean_majority'], r['clean_majority_ci'])} | "
-                   f"{_pct(r['robust_worst'], r['robust_worst_ci'])}{bound} | "
-                   f"{_pct(r['robust_majority'], r['robust_majority_ci'])}{bound} | {diff} | {_verdict(r)} |")
-    return '\n'.join(out) + '\n'
+                   f"{bound}{_pct(r['robust_worst'], r['robust_worst_ci'])} | "
+                   f"{bound}{_pct(r['robust_majority'], r['robust_majority_ci'])} | {diff} | {_verdict(r)} |")
+    return '\n'.join(out) + '\n\n≤: an upper bound, the ladder has not converged.\n'
 
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
