@@ -340,11 +340,12 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
                     path:Optional[str|Path]=None, # where to save it; None: return the figure
                     curve_label:str='the curve', # the curve's name in the legend
                    ):
-    "Clean against robust accuracy, Wilson intervals on both axes: worst case over seeds (left), majority vote (right)."
+    "Clean against robust accuracy, Wilson intervals on both axes: worst case over seeds (top), majority vote (bottom)."
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     by = {r['name']: r for r in rows if 'rungs' in r}
-    fig = Figure(figsize=(10, 4.2)); FigureCanvasAgg(fig); axes = fig.subplots(1, 2, sharey=True)
+    # one panel above the other: each as wide as a page, so its labels stay readable there
+    fig = Figure(figsize=(6.4, 8.4)); FigureCanvasAgg(fig); axes = fig.subplots(2, 1)
     placing = []
     for ax, key, what in zip(axes, ('robust_worst', 'robust_majority'), ('every seed right', 'majority vote')):
         labels = []
@@ -364,9 +365,9 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
         placing.append((ax, labels))
         if len(line) < len(by): ax.plot([], [], 's', color='C3', label='other defenses')
         ax.legend(fontsize=8, loc='lower right')
-    axes[0].set_ylabel('clean accuracy (%), majority vote')
+    for ax in axes: ax.set_ylabel('clean accuracy (%), majority vote')
     fig.text(0.01, 0.01, '* not converged: the robust accuracy is an upper bound', fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     for ax, labels in placing: _place_labels(ax, labels)   # where the layout put the axes
     if path is None: return fig
     fig.savefig(path, dpi=120)
