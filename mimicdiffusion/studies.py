@@ -197,7 +197,8 @@ def ladder_state(self, ladder:Ladder)->dict:
         rungs.append({'rung': k, 'cell': rung[0], 'cells': rung, 'attacked': states[0]['of'], 'removed': removed,
                       'cost': total})
         if removed <= _stop(ladder.stop, self.config(rung[0]).data.n):
-            return {'state': f'converged at rung {k}', 'rungs': rungs, 'cost': total, 'converged': k}
+            why = ' (no image left to attack)' if states[0]['of'] == 0 else ''
+            return {'state': f'converged at rung {k}{why}', 'rungs': rungs, 'cost': total, 'converged': k}
         if ladder.max_cost is not None and total >= ladder.max_cost: break
     return {'state': 'not converged at the cap', 'rungs': rungs, 'cost': total}
 
@@ -396,7 +397,8 @@ def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summa
         out.append(f"| {r['label']} | {_pct(r['clean_majority'], r['clean_majority_ci'])} | "
                    f"{bound}{_pct(r['robust_worst'], r['robust_worst_ci'])} | "
                    f"{bound}{_pct(r['robust_majority'], r['robust_majority_ci'])} | {diff} | {_verdict(r)} |")
-    return '\n'.join(out) + '\n\n≤: an upper bound, the ladder has not converged.\n'
+    return '\n'.join(out) + ('\n\n≤: an upper bound, the ladder has not converged. Paired differences compare the attacks '
+                              'each row has met so far.\n')
 
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
