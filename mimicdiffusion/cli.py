@@ -418,7 +418,7 @@ def add_solver_argument(p):
 _NARGS = ('indices', 'settings', 'seeds', 'robust_in')   # settings taking several values
 _FLAGS = ('bf16', 'channels_last', 'published', 'compile')
 _TYPES = {'n': int, 'indices': int, 'K': int, 't_star': int, 'iters': int, 'eot': int, 'restarts': int,
-          'surrogate_K': int,
+          'surrogate_K': int, 'votes': int,
           'seeds': int, 'batch_size': int, 'attack_seed': int, 'eps': float, 'step_size': float}
 
 def _typed(typ):
