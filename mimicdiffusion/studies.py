@@ -13,7 +13,7 @@ from .api import EvalConfig, run_evaluation, resolve
 from .evaluation import read_results, robust_indices
 
 # %% auto #0
-__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'frontier_table']
+__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'nearest_difference', 'frontier_table']
 
 # %% ../nbs/07d_studies.ipynb #17b20e20
 def _fill(obj, names:dict):
@@ -187,9 +187,9 @@ def ladder_state(self, ladder:Ladder)->dict:
     for k in range(1, len(ladder.rungs) + 1):
         rung = [c.name for c in cells if c.rung == k]
         states = [self.state(c) for c in rung]
-        if (todo := next((c for c, s in zip(rung, states) if s['state'] != 'done'), None)) is not None:
-            where = f': {todo} ' if len(rung) > 1 else ': '
-            return {'state': f'climbing (rung {k}{where}{self.state(todo)["state"]})', 'rungs': rungs, 'cost': total}
+        if (todo := next(((c, s) for c, s in zip(rung, states) if s['state'] != 'done'), None)) is not None:
+            where = f': {todo[0]} ' if len(rung) > 1 else ': '
+            return {'state': f'climbing (rung {k}{where}{todo[1]["state"]})', 'rungs': rungs, 'cost': total}
         # the rung removes an image when any of its sibling attacks breaks it (per-image worst case)
         left = set.intersection(*[set(s['robust_images']) for s in states])
         removed = states[0]['of'] - len(left)
@@ -378,27 +378,36 @@ def _verdict(r:dict)->str:
     if r['state'].startswith(('converged', 'not converged')): return f"{r['state']} (cost {r['cost']})"
     return f"not converged: {len(r['rungs'])} of {r['ladder_rungs']} rungs run"
 
+def nearest_difference(row:dict, # a row of `Study.table` (or a report's summary.json)
+                       line:Sequence[dict], # the curve's rows
+                      )->Optional[dict]:
+    "The curve's row nearest `row` in clean accuracy, and the paired difference of their robust (every seed) images."
+    from mimicdiffusion.stats import paired_difference
+    near = min(line, key=lambda c: abs(c['clean_majority'] - row['clean_majority']), default=None)
+    if near is None or near['n'] != row['n']: return None
+    d, ci, a, b = paired_difference(*([i in x['robust_images'] for i in range(row['n'])] for x in (row, near)))
+    return {'near': near, 'diff': d, 'ci': ci, 'only_row': a, 'only_near': b}
+
 def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are tabled
                    curve:Sequence[str], # the rows of the reference curve (e.g. DiffPure's t*)
                   )->str:
     "Markdown: each ladder row's accuracies, paired difference to the curve point nearest in clean accuracy, and state."
-    from mimicdiffusion.stats import paired_difference
     lad = [r for r in rows if 'rungs' in r]
     line = [r for r in lad if r['name'] in curve]
     out = ['| defense | clean (majority) | robust, every seed right | robust, majority | '
            'paired difference to the nearest curve point | ladder |', '|---|---|---|---|---|---|']
     for r in lad:
-        diff, near = '-', min(line, key=lambda c: abs(c['clean_majority'] - r['clean_majority']), default=None)
-        if r['name'] not in curve and near is not None and near['n'] == r['n']:
-            mine, theirs = ([i in x['robust_images'] for i in range(r['n'])] for x in (r, near))
-            dd, (lo, hi), a, b = paired_difference(mine, theirs)
-            diff = f"{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] vs {near['label']} ({a} vs {b} images)"
+        diff, nd = '-', (None if r['name'] in curve else nearest_difference(r, line))
+        if nd is not None:
+            (lo, hi), near = nd['ci'], nd['near']
+            diff = (f"{100 * nd['diff']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] vs {near['label']} "
+                    f"({nd['only_row']} vs {nd['only_near']} images)")
         bound = '' if r['state'].startswith('converged') else '≤ '   # an upper bound until the ladder converges
         out.append(f"| {r['label']} | {_pct(r['clean_majority'], r['clean_majority_ci'])} | "
                    f"{bound}{_pct(r['robust_worst'], r['robust_worst_ci'])} | "
                    f"{bound}{_pct(r['robust_majority'], r['robust_majority_ci'])} | {diff} | {_verdict(r)} |")
-    return '\n'.join(out) + ('\n\n≤: an upper bound, the ladder has not converged. Paired differences compare the attacks '
-                              'each row has met so far.\n')
+    note = '≤: an upper bound, the ladder has not converged. Paired differences compare the attacks each row has met.'
+    return '\n'.join(out) + '\n\n' + note + '\n'
 
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')

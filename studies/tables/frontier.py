@@ -1,52 +1,56 @@
-"""The frontier study in five lines, read from `results/frontier/report/summary.json`: notebook 08 and the README quote it.
+"""The frontier study in five lines, read from `results/frontier/report/summary.json`; notebook 08 and the README quote
+it.
 
 `python studies/tables/frontier.py` prints it (after `mimicdiffusion study report studies/frontier.toml`)."""
 import json
 from pathlib import Path
-from mimicdiffusion.studies import Study
-from mimicdiffusion.stats import paired_difference
+from mimicdiffusion.studies import Study, nearest_difference
 
 def load(root='.'):
     "The frontier study and its report's summary (rows with Wilson intervals and robust images)."
     root = Path(root)
-    return Study.load(root/'studies'/'frontier.toml'), json.loads((root/'results'/'frontier'/'report'/'summary.json').read_text())
+    summary = json.loads((root/'results'/'frontier'/'report'/'summary.json').read_text())
+    return Study.load(root/'studies'/'frontier.toml'), summary
+
+def pct(r:dict, k:str='robust_worst')->str:
+    "A row's accuracy `k` with its Wilson interval, in percent."
+    return f"{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
 
 def summary(root='.')->str:
     "Five markdown bullet lines: convergence, DiffPure's curve, MimicDiffusion against it, majority vote, the variants."
     frontier, summary = load(root)
     rows = {r['name']: r for r in summary['rows'] if 'rungs' in r}
     curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
-    rows = {r['name']: r for r in summary['rows'] if 'rungs' in r}
-    curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
-    pct = lambda r, k='robust_worst': f"{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
     def versus(r):   # paired difference (every seed right) to the DiffPure point nearest in clean accuracy
-        near = min(curve, key=lambda c: abs(c['clean_majority'] - r['clean_majority']))
-        d, (lo, hi), _, _ = paired_difference(*([i in x['robust_images'] for i in range(r['n'])] for x in (r, near)))
-        return f"{100 * d:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {near['label']} on the same images"
+        nd = nearest_difference(r, curve); lo, hi = nd['ci']
+        return (f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {nd['near']['label']} "
+                "on the same images")
     done = [r for r in rows.values() if r['state'].startswith('converged')]
-    mimic = [r for r in rows.values() if r['label'].startswith('Mimic')]
-    best = max(mimic, key=lambda r: r['robust_worst'])
-    near_best = min(curve, key=lambda c: abs(c['clean_majority'] - best['clean_majority']))
-    _, (lo, hi), _, _ = paired_difference(*([i in x['robust_images'] for i in range(best['n'])] for x in (best, near_best)))
-    where = 'lies below that curve' if hi < 0 else 'lies above that curve' if lo > 0 else 'is not told apart from that curve'
-
-    variants = [r for n, r in rows.items() if n not in {'lad-' + k for k in ('dp50', 'dp100', 'dp150', 'dp200', 'dp300', 'gdmp')}
-                and not r['label'].startswith('Mimic')]
+    best = max((r for r in rows.values() if r['label'].startswith('Mimic')), key=lambda r: r['robust_worst'])
+    preset = best['label'].split(' ', 1)[1]
+    lo, hi = nearest_difference(best, curve)['ci']
+    where = ('lies below that curve' if hi < 0 else 'lies above that curve' if lo > 0
+             else 'is not told apart from that curve')
+    # the variants: ladders after the cells of the study's own variant products (v-*)
+    variants = [r for n, r in rows.items() if frontier._ladder[n].after[0].startswith('v-')]
+    top, top_vote = (max(curve, key=lambda c: c[k]) for k in ('robust_worst', 'robust_majority'))
+    higher = all(r['robust_majority'] > r['robust_worst'] for r in rows.values())
     lines = [
         f"- **{len(done)} of {len(rows)} rows have converged** under the ladder's stop rule"
-        + (f" ({', '.join(r['label'] for r in done)}); every other" if done else '; every') + ' robust accuracy below is an upper bound.',
-        f"- **DiffPure's own trade-off**: as $t^*$ grows from {curve[0]['label'].split('=')[-1]} to {curve[-1]['label'].split('=')[-1]}, "
-        f"clean accuracy falls from {100 * curve[0]['clean_majority']:.1f}% to {100 * curve[-1]['clean_majority']:.1f}% and robust "
-        f"accuracy (every seed right) goes from {pct(curve[0])} to {pct(curve[-1])}, with its highest, {pct(max(curve, key=lambda c: c['robust_worst']))}, "
-        f"at {max(curve, key=lambda c: c['robust_worst'])['label']}.",
-        f"- **MimicDiffusion {where}**: its most robust preset, {best['label'].split(' ', 1)[1]}, keeps {pct(best)} at "
+        + (f" ({', '.join(r['label'] for r in done)}); every other" if done else '; every')
+        + ' robust accuracy below is an upper bound.',
+        f"- **DiffPure's own trade-off**: as $t^*$ grows from {curve[0]['label'].split('=')[-1]} to "
+        f"{curve[-1]['label'].split('=')[-1]}, clean accuracy falls from {100 * curve[0]['clean_majority']:.1f}% to "
+        f"{100 * curve[-1]['clean_majority']:.1f}% and robust accuracy (every seed right) goes from {pct(curve[0])} to "
+        f"{pct(curve[-1])}, with its highest, {pct(top)}, at {top['label']}.",
+        f"- **MimicDiffusion {where}**: its most robust preset, {preset}, keeps {pct(best)} at "
         f"{100 * best['clean_majority']:.1f}% clean, {versus(best)}.",
-        f"- **By majority vote** (DiffBreak's reading) every row reads higher, DiffPure {pct(curve[0], 'robust_majority')} to "
-        f"{pct(max(curve, key=lambda c: c['robust_majority']), 'robust_majority')}, MimicDiffusion {best['label'].split(' ', 1)[1]} "
+        f"- **By majority vote** (DiffBreak's reading) {'every row reads higher' if higher else 'no row reads lower'}, "
+        f"DiffPure {pct(curve[0], 'robust_majority')} to {pct(top_vote, 'robust_majority')}, MimicDiffusion {preset} "
         f"{pct(best, 'robust_majority')}: say which reading a number is.",
-        '- **Variants beyond the paper**: ' + ('; '.join(f"{r['label']} keeps {pct(r)} at {100 * r['clean_majority']:.1f}% clean, "
-                                                          f"{versus(r)}" for r in variants) if variants else
-                                              'the study file defines them (g300s10, votes of 4); none has a finished cascade yet') + '.',
+        '- **Variants beyond the paper**: '
+        + ('; '.join(f"{r['label']} keeps {pct(r)} at {100 * r['clean_majority']:.1f}% clean, {versus(r)}"
+                     for r in variants) if variants else 'none has a finished cascade') + '.',
     ]
     return '\n'.join(lines)
 
