@@ -580,14 +580,18 @@ def attack_settings(cfg:AttackConfig, x:torch.Tensor, seed:int)->tuple[str, dict
         return 'apgd', dict(steps=cfg.iters, eot=cfg.eot, restarts=cfg.restarts, loss=cfg.loss, seed=seed)
     return 'autoattack', dict(version='rand' if cfg.name == 'autoattack-rand' else 'standard', seed=seed)
 
-def make_attack(cfg:EvalConfig, model:nn.Module)->Optional[Callable]:
-    "attack(x, y, seed) -> x_adv for the harness (None for attack.name 'none'); `model` is what it attacks."
+def make_attack(cfg:EvalConfig, model:nn.Module,
+                iterates:Sequence[str]=(), # PGD: further iterate rules; then the attack returns a tuple (see below)
+               )->Optional[Callable]:
+    """attack(x, y, seed) -> x_adv for the harness (None for attack.name 'none'); `model` is what it attacks. With
+    `iterates`, one PGD run returns (its own rule's images, then each rule's of `iterates`)."""
     from mimicdiffusion.attacks import get_attack
     a = cfg.attack
     if a.name == 'none': return None
     def attack(x, y, seed):
         name, kw = attack_settings(a, x, seed)
-        return get_attack(name)(model, x, y, a.eps, a.norm, **kw).x_adv
+        res = get_attack(name)(model, x, y, a.eps, a.norm, **kw)
+        return (res.x_adv, *[res.iterates[k] for k in iterates]) if iterates else res.x_adv
     return attack
 
 # %% ../nbs/07c_api.ipynb #5ab29744
@@ -643,6 +647,7 @@ def build_evaluation(cfg:EvalConfig,
                      root:Optional[str|Path]=None,
                      # exact gradients: memory for kept sampler steps, e.g. '2GiB' (01a, GradBudget)
                      grad_budget:Optional[str|int]=None,
+                     iterates:Sequence[str]=(), # PGD: further iterate rules the attack returns (`make_attack`)
                     )->Evaluation:
     "Models, data, defense, attack and header config of `cfg`, ready for the harness."
     from mimicdiffusion.attacks import Classify, DefendedModel
@@ -678,7 +683,7 @@ def build_evaluation(cfg:EvalConfig,
                               grad_checkpoint=ckpt, votes=cfg.defense.votes)
     only = cascade_selection(cfg, head, root)
     predict = make_predict(Classify(clf, transform), pur, cfg.defense.votes or 1)
-    return Evaluation(clf, pur, data, predict, make_attack(cfg, model), head, only)
+    return Evaluation(clf, pur, data, predict, make_attack(cfg, model, iterates), head, only)
 
 def _resume_config(cfg:EvalConfig, out:Path, head:dict)->dict:
     "The header config to run under: `head`, or the file's own when written before this API for the same run."
@@ -696,6 +701,15 @@ def _resume_config(cfg:EvalConfig, out:Path, head:dict)->dict:
                          + '; '.join(diff) + ". Use another `out`, or delete the file to start over.")
     return oc
 
+def _check_out(path:str|Path, what:str)->Path:
+    "A results file path that can be written: not a folder or a special file, in a writable folder, not in use."
+    path = Path(path)
+    if path.is_dir(): raise ValueError(f'{what} {path}: is a folder; expected a results file (.jsonl)')
+    if path.exists() and not path.is_file():
+        raise ValueError(f'{what} {path}: not a regular file (a FIFO or a device would block)')
+    check_writable_dir(path.parent, what); check_unlocked(path)   # another run on it: refused before anything loads
+    return path
+
 def run_evaluation(cfg:EvalConfig, # the evaluation
                    out:str|Path, # JSONL results file: appended batch by batch, resumed when it exists
                    *,
@@ -707,22 +721,34 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
                    root:Optional[str|Path]=None, # relative `robust_in` paths are relative to it (a study's folder)
                    # exact gradients: memory for kept sampler steps ('2GiB'); None: recompute all
                    grad_budget:Optional[str|int]=None,
+                   # PGD: {iterate rule: results file} for its other rules ('last' beside 'best'), from the same attack
+                   # run; each file holds what a run with that attack.keep writes
+                   iterates:Optional[dict]=None,
                   )->tuple[list[dict], dict]: # (records sorted by image, summary)
     "Run (or resume) the evaluation `cfg` into `out`; returns its records and their summary (accuracies, intervals)."
+    from mimicdiffusion.attacks import KEEP_RULES
     from mimicdiffusion.evaluation import evaluate, evaluate_distributed, init_distributed, robust_indices, shard_path
     from mimicdiffusion.stats import summarize, wilson
     if not isinstance(cfg, EvalConfig): raise ValueError(f"cfg: expected an EvalConfig, got {type(cfg).__name__}")
-    out = Path(out)
-    if out.is_dir(): raise ValueError(f'out {out}: is a folder; expected a results file (.jsonl)')
-    if out.exists() and not out.is_file():
-        raise ValueError(f'out {out}: not a regular file (a FIFO or a device would block)')
-    check_writable_dir(out.parent, 'out'); check_unlocked(out)   # another run on out: refused before anything loads
+    out, iterates = _check_out(out, 'out'), dict(iterates or {})
+    twins = {}
+    if iterates:
+        if cfg.attack.name != 'pgd':
+            raise ValueError(f"iterates: PGD's iterate rules, but attack.name is {cfg.attack.name!r}")
+        if shard is not None or init_distributed().world > 1:
+            raise ValueError("iterates: one process only (no shard, no torchrun); run each rule as its own evaluation")
+        for rule, path in iterates.items():
+            check_choice(rule, KEEP_RULES, 'iterates')
+            if rule == (cfg.attack.keep or 'best'): raise ValueError(f"iterates: {rule!r} is the rule of `out` itself")
+            twins[rule] = (cfg.replace(**{'attack.keep': rule}), _check_out(path, f'iterates[{rule!r}]'))
     device = check_device(device) if device is not None else init_distributed().device
-    ev = build_evaluation(cfg, device, purifier, classifier, root, grad_budget)
+    ev = build_evaluation(cfg, device, purifier, classifier, root, grad_budget, tuple(twins))
     p = cfg.protocol
     config = _resume_config(cfg, out, ev.header_config)
+    more = [(f, _resume_config(c, f, {**ev.header_config, **c.to_dict()})) for c, f in twins.values()]
     args = (ev.predict, ev.attack, ev.data, cfg.data.n, p.batch_size, list(p.seeds))
-    if shard is not None:
+    if more: recs = evaluate(*args, out, config, progress, p.attack_seed, device, only=ev.only, more=more)
+    elif shard is not None:
         recs = evaluate(*args, shard_path(out, shard[0]), config, progress, p.attack_seed, device, shard=tuple(shard),
                         only=ev.only)
     else:

@@ -173,6 +173,7 @@ class AttackResult:
     flags:list = field(default_factory=list)     # warnings from the attack library's own checks (pyautoattack)
     log:list = field(default_factory=list)       # every message the attack library logged
     info:dict = field(default_factory=dict)      # attack name and settings
+    iterates:dict = field(default_factory=dict)  # pgd_eot: each iterate rule's images ('best', 'last'), either returned
     @property
     def success_rate(self)->float: return self.success.float().mean().item()
     def __repr__(self):
@@ -231,7 +232,8 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
         x_adv = project(x_adv + step_size * step, x, eps, norm)
     record(x_adv, *eot_loss(att, x_adv, y, eot, mb, grad=False)[1:])   # the last iterate, forward only
     info = _info(model, attack='pgd', eps=eps, norm=norm, steps=steps, step_size=step_size, eot=eot, keep=keep)
-    return AttackResult(best if keep == 'best' else x_adv, success, history, info=info)
+    return AttackResult(best if keep == 'best' else x_adv, success, history, info=info,
+                        iterates={'best': best, 'last': x_adv})
 
 # %% ../nbs/06_attacks.ipynb #5607d5c1
 class _Records(logging.Handler):

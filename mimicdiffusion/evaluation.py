@@ -4,14 +4,14 @@
 
 # %% ../nbs/07_evaluation.ipynb #8c889e18
 from __future__ import annotations
-import json, os, zlib
+import contextlib, json, os, zlib
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 import numpy as np
 import torch
 from torch import Tensor
 from .core import write_atomic
-from .checks import check_seeds, locks_file
+from .checks import check_seeds, exclusive_lock, locks_file
 
 # %% auto #0
 __all__ = ['FORMAT', 'get_batch', 'as_labels', 'derive_seed', 'config_diff', 'read_results', 'make_header', 'shard_indices',
@@ -193,69 +193,107 @@ def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,cl
              device=None, # move each batch here before `predict` and `attack`; None: where `data` puts it
              shard:Optional[tuple[int, int]]=None, # (rank, world): evaluate only that shard of `shard_indices`
              only:Optional[Sequence[int]]=None, # only these of images 0..n-1 (a cascade: `robust_indices`); None: all
+             # further (results file, config) pairs of the same attack run: `attack` returns a tuple of x_adv, `out`'s
+             # first and then one per pair (PGD's iterate rules, say); each file as a run of its own would write it
+             more:Sequence[tuple]=(),
             )->list[dict]:
     "Classify images 0..n-1 clean and under `attack`, once per seed, appending a JSON record per image to `out`."
-    out, seeds = Path(out), check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
+    files = [Path(out)] + [Path(o) for o, _ in more]
+    if len({f.resolve() for f in files}) < len(files): raise ValueError(f"more: the results files repeat: {files}")
+    with contextlib.ExitStack() as locks:   # `out` is locked by the decorator, the other files here
+        for f in files[1:]: locks.enter_context(exclusive_lock(f))
+        return _evaluate(predict, attack, data, n, batch_size, seeds, files, [config] + [c for _, c in more],
+                         progress, attack_seed, device, shard, only)
+
+def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:list, progress, attack_seed, device,
+              shard, only)->list[dict]:
+    "`evaluate` into `files` (their `configs`), once the files are locked; returns the first file's records."
+    seeds = check_seeds(seeds)             # distinct seeds >= 0, checked before anything is written
     check_seeds([attack_seed], 'attack_seed')
     if not seeds or batch_size < 1: raise ValueError("need at least one seed and batch_size >= 1")
     if only is not None:
         only = sorted({int(i) for i in only})
         if only and not 0 <= only[0] <= only[-1] < n:
             raise ValueError(f"only: image indices must be in 0..{n - 1}, got {only}")
-    header = make_header(config, seeds, batch_size, attack_seed, attack is not None, only)
-    if shard is not None: header['shard'] = {'rank': shard[0], 'world': shard[1]}
-    old, recs, valid = read_results(out)
-    if old is None: out.parent.mkdir(parents=True, exist_ok=True); _write_atomic(out, _line(header))
-    else:
-        _check_header(out, old, header)
-        if valid < out.stat().st_size: os.truncate(out, valid)   # drop the torn tail of a killed run
+    if len(files) > 1 and attack is None: raise ValueError("more: further results files need an attack")
+    headers = [make_header(c, seeds, batch_size, attack_seed, attack is not None, only) for c in configs]
+    if shard is not None:
+        for h in headers: h['shard'] = {'rank': shard[0], 'world': shard[1]}
+    states = [read_results(f) for f in files]
+    for f, h, (old, _, _) in zip(files, headers, states):   # every file checked before any is written
+        if old is not None: _check_header(f, old, h)
+    for f, h, (old, _, valid) in zip(files, headers, states):
+        if old is None: f.parent.mkdir(parents=True, exist_ok=True); _write_atomic(f, _line(h))
+        elif valid < f.stat().st_size: os.truncate(f, valid)   # drop the torn tail of a killed run
+    recs = states[0][1]
     idx = shard_indices(n, *shard, batch_size) if shard is not None else range(n)
     if only is not None: keep = set(only); idx = [i for i in idx if i in keep]
-    done = {r['index'] for r in recs}
-    batches = {}
-    for i in idx:
-        if i not in done: batches.setdefault(i // batch_size, []).append(i)
+    todo = {}   # (batch, its images not yet recorded) -> the files that lack them: one attack run serves them all
+    for k, (_, rs, _) in enumerate(states):
+        done, batches = {r['index'] for r in rs}, {}
+        for i in idx:
+            if i not in done: batches.setdefault(i // batch_size, []).append(i)
+        for b, group in batches.items(): todo.setdefault((b, tuple(group)), []).append(k)
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(batches), desc=f'evaluate {out.name}', unit='batch')
-    for b, group in batches.items():
+        bar = tqdm(total=len(todo), desc=f'evaluate {files[0].name}', unit='batch')
+    for (b, group), which in sorted(todo.items()):
+        group = list(group)
         x, y = get_batch(data, group)
         if device is not None: x, y = x.to(device), y.to(device)
         pseeds = [derive_seed(s, b) for s in seeds]
+        advs = {k: (None, None, None) for k in which}   # file -> (labels per seed, linf, l2)
         with torch.random.fork_rng(devices=[x.device] if x.is_cuda else []):
             torch.manual_seed(derive_seed(attack_seed, b, 'torch'))
             clean = [as_labels(predict(x, s)) for s in pseeds]
-            aseed, adv, linf, l2 = None, None, None, None
+            aseed = None
             if attack is not None:
                 aseed = derive_seed(attack_seed, b, 'attack')
-                x_adv = attack(x, y, aseed)
-                if tuple(x_adv.shape) != tuple(x.shape):
-                    raise ValueError(f"attack returned shape {tuple(x_adv.shape)} for images {tuple(x.shape)}")
-                d = (x_adv.detach() - x).flatten(1).float()
-                linf, l2 = d.abs().amax(1).tolist(), d.norm(dim=1).tolist()
-                adv = [as_labels(predict(x_adv.detach(), s)) for s in pseeds]
-        new = [
-            {
-                'index': i,
-                'label': int(y[j]),
-                'clean': [c[j] for c in clean],
-                'adv': None if adv is None else [a[j] for a in adv],
-                'linf': None if linf is None else round(linf[j], 6),
-                'l2': None if l2 is None else round(l2[j], 6),
-                'batch': b,
-                'batch_len': len(group),
-                'seeds': pseeds,
-                'attack_seed': aseed,
-            }
-            for j, i in enumerate(group)
-        ]
-        _append(out, b''.join(_line(r) for r in new))
-        recs += new
+                out = attack(x, y, aseed)
+                x_advs = list(out) if isinstance(out, (tuple, list)) else [out]
+                if len(x_advs) != len(files):
+                    raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
+                                     "file(s): one per file (`more`)")
+                rng = _rng_state(x)   # each file's predictions start from the state a run of its own would have
+                for k in which:
+                    x_adv = x_advs[k].detach()
+                    if tuple(x_adv.shape) != tuple(x.shape):
+                        raise ValueError(f"attack returned shape {tuple(x_adv.shape)} for images {tuple(x.shape)}")
+                    d = (x_adv - x).flatten(1).float()
+                    _set_rng_state(x, rng)
+                    advs[k] = ([as_labels(predict(x_adv, s)) for s in pseeds], d.abs().amax(1).tolist(),
+                               d.norm(dim=1).tolist())
+        for k in which:
+            adv, linf, l2 = advs[k]
+            new = [
+                {
+                    'index': i,
+                    'label': int(y[j]),
+                    'clean': [c[j] for c in clean],
+                    'adv': None if adv is None else [a[j] for a in adv],
+                    'linf': None if linf is None else round(linf[j], 6),
+                    'l2': None if l2 is None else round(l2[j], 6),
+                    'batch': b,
+                    'batch_len': len(group),
+                    'seeds': pseeds,
+                    'attack_seed': aseed,
+                }
+                for j, i in enumerate(group)
+            ]
+            _append(files[k], b''.join(_line(r) for r in new))
+            if k == 0: recs += new
         if bar is not None: bar.update()
     if bar is not None: bar.close()
     want = set(idx)
     return sorted((r for r in recs if r['index'] in want), key=lambda r: r['index'])
+
+def _rng_state(x:Tensor)->tuple:
+    return torch.get_rng_state(), (torch.cuda.get_rng_state(x.device) if x.is_cuda else None)
+
+def _set_rng_state(x:Tensor, state:tuple):
+    torch.set_rng_state(state[0])
+    if x.is_cuda: torch.cuda.set_rng_state(state[1], x.device)
 
 # %% ../nbs/07_evaluation.ipynb #fee0a8b5
 def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)

@@ -218,6 +218,8 @@ def _run(self, cells:Optional[str]=None, # fnmatch pattern of the cells to run (
          queue:tuple=(0, 1), # (I, N): this worker runs units I, I+N, I+2N, ... of the study
          progress:bool=True, # a progress bar per cell
          log:Callable=print, # where one line per finished or waiting cell goes
+         # PGD cells of one unit that differ only in attack.keep (a rung's best and last) run from one attack run
+         together:bool=True,
          **kw, # more keywords for `run_evaluation`: device, purifier, classifier, grad_budget
         )->dict:
     "Run (or resume) the study's unfinished cells whose parents are done; returns each selected cell's state."
@@ -232,16 +234,37 @@ def _run(self, cells:Optional[str]=None, # fnmatch pattern of the cells to run (
             if self.state(name)['state'] == 'done': continue
             waiting = [p for p in c.after if self.state(p)['state'] != 'done']
             if waiting: log(f'{name}: waits for {", ".join(waiting)}'); break
-            out = self.root/self.path(name); out.parent.mkdir(parents=True, exist_ok=True)
-            cfg, head = self.config(name), (read_results(out)[0] if out.is_file() else None)
-            # begun on all images
-            if head is not None and 'only' not in head['harness']: cfg = cfg.replace(robust_in=())
+            cfg, out = self._run_config(name)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            mates = [x for x in u if cells is None or fnmatch.fnmatch(x, cells)]
+            twins = self._twins(name, cfg, mates) if together else {}
             t0 = time.time()
-            _, s = run_evaluation(cfg, out, progress=progress, root=self.root, **kw)
-            log(f'{name}: done in {time.time() - t0:.0f} s')
+            _, s = run_evaluation(cfg, out, progress=progress, root=self.root,
+                                  iterates={r: f for r, (_, f) in twins.items()} or None, **kw)
+            also = f' (and {", ".join(t for t, _ in twins.values())}, from the same attack run)' if twins else ''
+            log(f'{name}{also}: done in {time.time() - t0:.0f} s')
     return {c: self.state(c) for c in self.cells if cells is None or fnmatch.fnmatch(c, cells)}
 
-Study._units, Study.run = _units, _run
+def _run_config(self, name:str)->tuple:
+    "(config, results file) `name` runs under: a file begun on all images (before cascades) resumes as such."
+    out = self.root/self.path(name)
+    cfg, head = self.config(name), (read_results(out)[0] if out.is_file() else None)
+    if head is not None and 'only' not in head['harness']: cfg = cfg.replace(robust_in=())
+    return cfg, out
+
+def _twins(self, name:str, cfg:EvalConfig, unit:list)->dict:
+    "{iterate rule: (cell, file)}: the unfinished cells of `unit` whose config is `cfg` with another attack.keep."
+    if cfg.attack.name != 'pgd': return {}
+    out, own = {}, cfg.attack.keep or 'best'
+    for other in unit:
+        if other == name or self.cells[other].after != self.cells[name].after: continue
+        ocfg, f = self._run_config(other)
+        rule = ocfg.attack.keep or 'best'
+        if rule == own or rule in out or self.state(other)['state'] == 'done': continue
+        if ocfg == cfg.replace(**{'attack.keep': rule}): out[rule] = (other, f)
+    return out
+
+Study._units, Study.run, Study._run_config, Study._twins = _units, _run, _run_config, _twins
 
 # %% ../nbs/07d_studies.ipynb #f52f1048
 def _parents(self, cell:str)->tuple:
