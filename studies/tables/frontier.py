@@ -13,8 +13,9 @@ def load(root='.'):
     return Study.load(root/'studies'/'frontier.toml'), summary
 
 def pct(r:dict, k:str='robust_worst')->str:
-    "A row's accuracy `k` with its Wilson interval, in percent."
-    return f"{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
+    "A row's accuracy `k` with its Wilson interval, in percent; '≤' before a robust one whose ladder has not converged."
+    bound = '≤ ' if k.startswith('robust') and not r['state'].startswith('converged') else ''
+    return f"{bound}{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
 
 def summary(root='.')->str:
     "Five markdown bullet lines: convergence, DiffPure's curve, MimicDiffusion against it, majority vote, the variants."
