@@ -13,7 +13,8 @@ from .api import EvalConfig, run_evaluation, resolve
 from .evaluation import read_results, robust_indices
 
 # %% auto #0
-__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'nearest_difference', 'frontier_table']
+__all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'nearest_difference', 'frontier_table',
+           'rung_table']
 
 # %% ../nbs/07d_studies.ipynb #17b20e20
 def _fill(obj, names:dict):
@@ -195,7 +196,7 @@ def ladder_state(self, ladder:Ladder)->dict:
         removed = states[0]['of'] - len(left)
         total += sum(_cost(self.config(c)) for c in rung)
         rungs.append({'rung': k, 'cell': rung[0], 'cells': rung, 'attacked': states[0]['of'], 'removed': removed,
-                      'cost': total})
+                      'cost': total, 'broke': [s['of'] - s['robust'] for s in states]})   # each sibling's breaks
         if removed <= _stop(ladder.stop, self.config(rung[0]).data.n):
             why = ' (no image left to attack)' if states[0]['of'] == 0 else ''
             return {'state': f'converged at rung {k}{why}', 'rungs': rungs, 'cost': total, 'converged': k}
@@ -432,6 +433,19 @@ def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summa
     note = '≤: an upper bound, the ladder has not converged. Paired differences compare the attacks each row has met.'
     return '\n'.join(out) + '\n\n' + note + '\n'
 
+def rung_table(rows:list[dict], # rows of `Study.table` (or a report's summary.json)
+              )->str:
+    "Markdown: each ladder's finished rungs: images attacked, how many each sibling broke, how many the rung removed."
+    out = ['| ladder | rung | attacked | broken by each attack | removed (any attack) |', '|---|---|---|---|---|']
+    for r in rows:
+        for g in r.get('rungs', []):
+            prefix = f"{r['name']}-r{g['rung']}-"
+            each = ', '.join(f"{c.removeprefix(prefix) if c.startswith(prefix) else 'the attack'} {k}"
+                             for c, k in zip(g['cells'], g.get('broke', [])))
+            out.append(f"| {r.get('label', r['name'])} | {g['rung']} | {g['attacked']} | {each or '-'} | "
+                       f"{g['removed']} |")
+    return '\n'.join(out) + '\n'
+
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
 
@@ -461,7 +475,8 @@ def _report(self, reference:Optional[str]=None, # a row to compare every row wit
         out = self.root/self.results/'report'; out.mkdir(parents=True, exist_ok=True)
         (out/'report.md').write_text(md + '\n')
         (out/'summary.json').write_text(json.dumps({'study': self.name, 'rows': rows}, indent=1) + '\n')
-        if any(r.get('rungs') for r in rows): ladder_figure(rows, out/'ladders.png')
+        if any(r.get('rungs') for r in rows):
+            ladder_figure(rows, out/'ladders.png'); (out/'rungs.md').write_text(rung_table(rows))
         if self.frontier:
             frontier_figure(rows, self.frontier.get('curve', []), out/'frontier.png',
                             self.frontier.get('curve_label', 'the curve'))
