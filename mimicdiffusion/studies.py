@@ -182,6 +182,14 @@ def _cell_state(self, cell:str)->dict:
         out['robust'] = len(out['robust_images'])
     return out
 
+def _distinct_attacks(cfgs:list)->list:
+    "The configs less those differing from an earlier one only in PGD's iterate rule (the same steps and gradients)."
+    out = []
+    for c in cfgs:
+        c = c.replace(**{'attack.keep': 'best'}) if c.attack.name == 'pgd' else c
+        if c not in out: out.append(c)
+    return out
+
 def ladder_state(self, ladder:Ladder)->dict:
     "The ladder's rungs so far, and whether it converged at a rung, stopped at its cap, or is still climbing."
     rungs, total, cells = [], 0, ladder.cells()
@@ -194,7 +202,7 @@ def ladder_state(self, ladder:Ladder)->dict:
         # the rung removes an image when any of its sibling attacks breaks it (per-image worst case)
         left = set.intersection(*[set(s['robust_images']) for s in states])
         removed = states[0]['of'] - len(left)
-        total += sum(_cost(self.config(c)) for c in rung)
+        total += sum(_cost(cfg) for cfg in _distinct_attacks([self.config(c) for c in rung]))
         rungs.append({'rung': k, 'cell': rung[0], 'cells': rung, 'attacked': states[0]['of'], 'removed': removed,
                       'cost': total, 'broke': [s['of'] - s['robust'] for s in states]})   # each sibling's breaks
         if removed <= _stop(ladder.stop, self.config(rung[0]).data.n):
