@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 from .api import EvalConfig, run_evaluation, resolve
-from .evaluation import read_results, robust_indices
+from .evaluation import init_distributed, read_results, robust_indices
 
 # %% auto #0
 __all__ = ['Cell', 'Ladder', 'Study', 'ladder_state', 'ladder_figure', 'frontier_figure', 'nearest_difference', 'frontier_table',
@@ -246,7 +246,8 @@ def _run(self, cells:Optional[str]=None, # fnmatch pattern of the cells to run (
             cfg, out = self._run_config(name)
             out.parent.mkdir(parents=True, exist_ok=True)
             mates = [x for x in u if cells is None or fnmatch.fnmatch(x, cells)]
-            twins = self._twins(name, cfg, mates) if together else {}
+            # under torchrun each rule runs as its own evaluation, split over the processes
+            twins = self._twins(name, cfg, mates) if together and init_distributed().world == 1 else {}
             t0 = time.time()
             _, s = run_evaluation(cfg, out, progress=progress, root=self.root,
                                   iterates={r: f for r, (_, f) in twins.items()} or None, **kw)
