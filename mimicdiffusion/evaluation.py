@@ -250,8 +250,8 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
             aseed = None
             if attack is not None:
                 aseed = derive_seed(attack_seed, b, 'attack')
-                out = attack(x, y, aseed)
-                x_advs = list(out) if isinstance(out, (tuple, list)) else [out]
+                got = attack(x, y, aseed)
+                x_advs = list(got) if isinstance(got, (tuple, list)) else [got]
                 if len(x_advs) != len(files):
                     raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
                                      "file(s): one per file (`more`)")

@@ -182,11 +182,14 @@ def _cell_state(self, cell:str)->dict:
         out['robust'] = len(out['robust_images'])
     return out
 
+def _steps(cfg:EvalConfig)->EvalConfig:
+    "`cfg` with PGD's iterate rule set aside: configs with equal `_steps` take the same steps, with the same gradients."
+    return cfg.replace(**{'attack.keep': 'best'}) if cfg.attack.name == 'pgd' else cfg
+
 def _distinct_attacks(cfgs:list)->list:
-    "The configs less those differing from an earlier one only in PGD's iterate rule (the same steps and gradients)."
+    "The configs less those differing from an earlier one only in PGD's iterate rule."
     out = []
-    for c in cfgs:
-        c = c.replace(**{'attack.keep': 'best'}) if c.attack.name == 'pgd' else c
+    for c in map(_steps, cfgs):
         if c not in out: out.append(c)
     return out
 
@@ -267,11 +270,11 @@ def _twins(self, name:str, cfg:EvalConfig, unit:list)->dict:
     if cfg.attack.name != 'pgd': return {}
     out, own = {}, cfg.attack.keep or 'best'
     for other in unit:
-        if other == name or self.cells[other].after != self.cells[name].after: continue
+        if other == name: continue
         ocfg, f = self._run_config(other)
         rule = ocfg.attack.keep or 'best'
-        if rule == own or rule in out or self.state(other)['state'] == 'done': continue
-        if ocfg == cfg.replace(**{'attack.keep': rule}): out[rule] = (other, f)
+        if rule == own or rule in out or _steps(ocfg) != _steps(cfg) or self.state(other)['state'] == 'done': continue
+        out[rule] = (other, f)
     return out
 
 Study._units, Study.run, Study._run_config, Study._twins = _units, _run, _run_config, _twins
