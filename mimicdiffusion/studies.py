@@ -358,19 +358,46 @@ def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summar
     if path is None: return fig
     fig.savefig(path, dpi=120)
 
-def _place_labels(ax, labels:list[tuple]):
-    "Write each (text, x, y) beside its point, at the first of a few offsets where it overlaps no label written before."
+def _label_spots()->list[tuple]:
+    "Offsets (points) to try for a label, nearest first: eight directions at four distances, with the matching alignment."
+    out = []
+    for d in (5, 14, 26, 40):
+        for dx, dy in ((1, .6), (1, -.6), (-1, .6), (-1, -.6), (0, 1), (0, -1), (1, 0), (-1, 0)):
+            out.append(((dx * d, dy * d), 'left' if dx > 0 else 'right' if dx < 0 else 'center',
+                        'bottom' if dy > 0 else 'top' if dy < 0 else 'center'))
+    return out
+
+def _place_labels(ax, labels:list[tuple], # (text, x, y) in data coordinates
+                 )->list:
+    """Write each label beside its point, at the nearest offset where its box lies inside the axes, covers no other point, is
+    nearer its own point than any other, and overlaps neither a label written before nor the legend (else where it breaks
+    the fewest of these); a line joins a label set far from its point, and a pale box keeps it readable over lines."""
+    from matplotlib.transforms import Bbox
     fig = ax.figure; fig.canvas.draw(); r = fig.canvas.get_renderer()
-    spots = [((4, 3), 'left', 'bottom'), ((4, -3), 'left', 'top'), ((-4, 3), 'right', 'bottom'),
-             ((-4, -3), 'right', 'top'), ((0, 9), 'center', 'bottom'), ((0, -9), 'center', 'top')]
-    placed = []
-    for text, x, y in labels:
-        for k, (off, ha, va) in enumerate(spots):
+    pts = [ax.transData.transform((x, y)) for _, x, y in labels]
+    leg = ax.get_legend()
+    placed = [leg.get_window_extent(r)] if leg is not None else []
+    area = lambda a, b: (lambda i: 0 if i is None else i.width * i.height)(Bbox.intersection(a, b))
+    out = []
+    for i, (text, x, y) in enumerate(labels):
+        best = None
+        for off, ha, va in _label_spots():
             t = ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8)
-            box = t.get_window_extent(r).expanded(1.02, 1.1)
-            inside = ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
-            if k == len(spots) - 1 or inside and not any(box.overlaps(b) for b in placed): placed.append(box); break
-            t.remove()
+            box = t.get_window_extent(r).expanded(1.04, 1.15); t.remove()
+            outside = not (ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1))
+            hits = sum(box.padded(3).contains(*p) for j, p in enumerate(pts) if j != i)
+            gap = [math.hypot(max(box.x0 - px, 0, px - box.x1), max(box.y0 - py, 0, py - box.y1)) for px, py in pts]
+            nearer = any(g < gap[i] for j, g in enumerate(gap) if j != i)   # the label would seem another point's
+            bad = 1e9 * outside + 1e4 * hits + 5e3 * nearer + sum(area(box, b) for b in placed)
+            if best is None or bad < best[0]: best = (bad, off, ha, va, box)
+            if bad == 0: break
+        _, off, ha, va, box = best
+        far = math.hypot(*off) > 10
+        out.append(ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8,
+                               bbox=dict(boxstyle='square,pad=0.1', fc='white', ec='none', alpha=0.75),
+                               arrowprops=dict(arrowstyle='-', lw=0.7, color='0.3', shrinkA=0, shrinkB=3) if far else None))
+        placed.append(box)
+    return out
 
 def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summary.json); ladder rows are plotted
                     curve:Sequence[str], # the rows joined as a curve, in order (e.g. DiffPure's t*)
