@@ -17,6 +17,15 @@ def pct(r:dict, k:str='robust_worst')->str:
     bound = '≤ ' if k.startswith('robust') and not r['state'].startswith('converged') else ''
     return f"{bound}{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
 
+def converged(r:dict)->bool: return r['state'].startswith('converged')
+
+def stage(r:dict)->str:
+    "How far a row's attacks have gone: 'converged', 'after its cascade', 'after rung k of its ladder' or 'at its cap'."
+    if converged(r): return 'converged'
+    k = len(r.get('rungs', []))
+    return ("at its ladder's cap, not converged" if r['state'].startswith('not converged at the cap') else
+            f'after rung {k} of its ladder' if k else 'after its cascade')
+
 def summary(root='.')->str:
     "Five markdown bullet lines: convergence, DiffPure's curve, MimicDiffusion against it, majority vote, the variants."
     frontier, summary = load(root)
@@ -24,14 +33,18 @@ def summary(root='.')->str:
     curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
     def versus(r):   # paired difference (every seed right) to the DiffPure point nearest in clean accuracy
         nd = nearest_difference(r, curve); lo, hi = nd['ci']
-        return (f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {nd['near']['label']} "
-                "on the same images")
+        out = (f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {nd['near']['label']} "
+               "on the same images")
+        if converged(r) and converged(nd['near']): return out
+        return out + f" (not final: this row {stage(r)}, {nd['near']['label']} {stage(nd['near'])})"
     done = [r for r in rows.values() if r['state'].startswith('converged')]
     best = max((r for r in rows.values() if r['label'].startswith('Mimic')), key=lambda r: r['robust_worst'])
     preset = best['label'].split(' ', 1)[1]
-    lo, hi = nearest_difference(best, curve)['ci']
+    nd = nearest_difference(best, curve); lo, hi = nd['ci']
+    # below: settled once the curve point is converged (the preset's own bound can only fall); above: once both are
+    settled = converged(nd['near']) if hi < 0 else converged(nd['near']) and converged(best)
     where = ('lies below that curve' if hi < 0 else 'lies above that curve' if lo > 0
-             else 'is not told apart from that curve')
+             else 'is not told apart from that curve') + ('' if settled or lo <= 0 <= hi else ' so far')
     # the variants: ladders after the cells of the study's own variant products (v-*)
     variants = [r for n, r in rows.items() if frontier._ladder[n].after[0].startswith('v-')]
     top, top_vote = (max(curve, key=lambda c: c[k]) for k in ('robust_worst', 'robust_majority'))
