@@ -20,7 +20,7 @@ def pct(r:dict, k:str='robust_worst')->str:
 def converged(r:dict)->bool: return r['state'].startswith('converged')
 
 def stage(r:dict)->str:
-    "How far a row's attacks have gone: 'converged', 'after its cascade', 'after rung k of its ladder' or 'at its cap'."
+    "How far a row's attacks have gone: 'converged', 'after its cascade', 'after rung k of its ladder', or at its cap."
     if converged(r): return 'converged'
     k = len(r.get('rungs', []))
     return ("at its ladder's cap, not converged" if r['state'].startswith('not converged at the cap') else
@@ -37,7 +37,7 @@ def summary(root='.')->str:
                "on the same images")
         if converged(r) and converged(nd['near']): return out
         return out + f" (not final: this row {stage(r)}, {nd['near']['label']} {stage(nd['near'])})"
-    done = [r for r in rows.values() if r['state'].startswith('converged')]
+    done = [r for r in rows.values() if converged(r)]
     best = max((r for r in rows.values() if r['label'].startswith('Mimic')), key=lambda r: r['robust_worst'])
     preset = best['label'].split(' ', 1)[1]
     nd = nearest_difference(best, curve); lo, hi = nd['ci']
