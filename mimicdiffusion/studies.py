@@ -346,15 +346,19 @@ def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summar
                  ):
     "Images left robust against cumulative attack cost, one line per ladder row of `Study.table` with a finished rung."
     from matplotlib.figure import Figure   # no pyplot: nothing changes the caller's backend or open figures
-    fig = Figure(figsize=(5, 3.2)); ax = fig.subplots()
-    for r in rows:
-        if not r.get('rungs'): continue
+    import matplotlib
+    fig = Figure(figsize=(6.4, 3.4)); ax = fig.subplots()
+    climbed = [r for r in rows if r.get('rungs')]
+    colors = matplotlib.colormaps['tab20'].colors   # one colour and marker per line: more lines than tab10 has colours
+    for k, r in enumerate(climbed):
         left = [r['rungs'][0]['attacked']]   # what the cells before the ladder left robust
         for g in r['rungs']: left.append(left[-1] - g['removed'])
         costs = [0] + [g['cost'] for g in r['rungs']]
-        ax.plot(costs, [100 * k / r['n'] for k in left], marker='o', label=r.get('label', r['name']))
+        ax.plot(costs, [100 * m / r['n'] for m in left], marker='osD^vPX<>'[k % 9], color=colors[(2 * k) % 20 + k // 10 % 2],
+                label=r.get('label', r['name']))
     ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
-    ax.legend(fontsize=7); fig.tight_layout()
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1), frameon=False); fig.tight_layout()
     if path is None: return fig
     fig.savefig(path, dpi=120)
 
