@@ -580,6 +580,16 @@ def attack_settings(cfg:AttackConfig, x:torch.Tensor, seed:int)->tuple[str, dict
         return 'apgd', dict(steps=cfg.iters, eot=cfg.eot, restarts=cfg.restarts, loss=cfg.loss, seed=seed)
     return 'autoattack', dict(version='rand' if cfg.name == 'autoattack-rand' else 'standard', seed=seed)
 
+def _check_iterates(cfg:EvalConfig, rules:Sequence[str]):
+    "`rules` are PGD iterate rules other than the config's own, or none."
+    from mimicdiffusion.attacks import KEEP_RULES
+    if not rules: return
+    if cfg.attack.name != 'pgd':
+        raise ValueError(f"iterates: PGD's iterate rules, but attack.name is {cfg.attack.name!r}")
+    for rule in rules:
+        check_choice(rule, KEEP_RULES, 'iterates')
+        if rule == (cfg.attack.keep or 'best'): raise ValueError(f"iterates: {rule!r} is the rule of `out` itself")
+
 def make_attack(cfg:EvalConfig, model:nn.Module,
                 iterates:Sequence[str]=(), # PGD: further iterate rules; then the attack returns a tuple (see below)
                )->Optional[Callable]:
@@ -588,6 +598,7 @@ def make_attack(cfg:EvalConfig, model:nn.Module,
     from mimicdiffusion.attacks import get_attack
     a = cfg.attack
     if a.name == 'none': return None
+    _check_iterates(cfg, iterates)
     def attack(x, y, seed):
         name, kw = attack_settings(a, x, seed)
         res = get_attack(name)(model, x, y, a.eps, a.norm, **kw)
@@ -726,20 +737,16 @@ def run_evaluation(cfg:EvalConfig, # the evaluation
                    iterates:Optional[dict]=None,
                   )->tuple[list[dict], dict]: # (records sorted by image, summary)
     "Run (or resume) the evaluation `cfg` into `out`; returns its records and their summary (accuracies, intervals)."
-    from mimicdiffusion.attacks import KEEP_RULES
     from mimicdiffusion.evaluation import evaluate, evaluate_distributed, init_distributed, robust_indices, shard_path
     from mimicdiffusion.stats import summarize, wilson
     if not isinstance(cfg, EvalConfig): raise ValueError(f"cfg: expected an EvalConfig, got {type(cfg).__name__}")
     out, iterates = _check_out(out, 'out'), dict(iterates or {})
     twins = {}
     if iterates:
-        if cfg.attack.name != 'pgd':
-            raise ValueError(f"iterates: PGD's iterate rules, but attack.name is {cfg.attack.name!r}")
+        _check_iterates(cfg, list(iterates))   # before the models load: a mistake fails at once
         if shard is not None or init_distributed().world > 1:
             raise ValueError("iterates: one process only (no shard, no torchrun); run each rule as its own evaluation")
         for rule, path in iterates.items():
-            check_choice(rule, KEEP_RULES, 'iterates')
-            if rule == (cfg.attack.keep or 'best'): raise ValueError(f"iterates: {rule!r} is the rule of `out` itself")
             twins[rule] = (cfg.replace(**{'attack.keep': rule}), _check_out(path, f'iterates[{rule!r}]'))
     device = check_device(device) if device is not None else init_distributed().device
     ev = build_evaluation(cfg, device, purifier, classifier, root, grad_budget, tuple(twins))

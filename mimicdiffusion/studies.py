@@ -354,8 +354,8 @@ def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summar
         left = [r['rungs'][0]['attacked']]   # what the cells before the ladder left robust
         for g in r['rungs']: left.append(left[-1] - g['removed'])
         costs = [0] + [g['cost'] for g in r['rungs']]
-        ax.plot(costs, [100 * m / r['n'] for m in left], marker='osD^vPX<>'[k % 9], color=colors[(2 * k) % 20 + k // 10 % 2],
-                label=r.get('label', r['name']))
+        ax.plot(costs, [100 * m / r['n'] for m in left], marker='osD^vPX<>'[k % 9],
+                color=colors[(2 * k) % 20 + k // 10 % 2], label=r.get('label', r['name']))
     ax.set_xlabel('cumulative attack cost (gradients per image)'); ax.set_ylabel('images left robust (%)')
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1), frameon=False); fig.tight_layout()
@@ -363,7 +363,7 @@ def ladder_figure(rows:list[dict], # rows of `Study.table` (or a report's summar
     fig.savefig(path, dpi=120)
 
 def _label_spots()->list[tuple]:
-    "Offsets (points) to try for a label, nearest first: eight directions at four distances, with the matching alignment."
+    "Offsets (points) to try for a label, nearest first: eight directions at four distances, each with its alignment."
     out = []
     for d in (5, 14, 26, 40):
         for dx, dy in ((1, .6), (1, -.6), (-1, .6), (-1, -.6), (0, 1), (0, -1), (1, 0), (-1, 0)):
@@ -373,9 +373,9 @@ def _label_spots()->list[tuple]:
 
 def _place_labels(ax, labels:list[tuple], # (text, x, y) in data coordinates
                  )->list:
-    """Write each label beside its point, at the nearest offset where its box lies inside the axes, covers no other point, is
-    nearer its own point than any other, and overlaps neither a label written before nor the legend (else where it breaks
-    the fewest of these); a line joins a label set far from its point, and a pale box keeps it readable over lines."""
+    """Write each label beside its point, at the nearest offset where its box lies inside the axes, covers no other
+    point, is nearer its own point than any other, and overlaps neither a label written before nor the legend (else
+    where it breaks the fewest of these); a line joins a label set far from its point, a pale box keeps it readable."""
     from matplotlib.transforms import Bbox
     fig = ax.figure; fig.canvas.draw(); r = fig.canvas.get_renderer()
     pts = [ax.transData.transform((x, y)) for _, x, y in labels]
@@ -397,9 +397,9 @@ def _place_labels(ax, labels:list[tuple], # (text, x, y) in data coordinates
             if bad == 0: break
         _, off, ha, va, box = best
         far = math.hypot(*off) > 10
+        line = dict(arrowstyle='-', lw=0.7, color='0.3', shrinkA=0, shrinkB=3) if far else None
         out.append(ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8,
-                               bbox=dict(boxstyle='square,pad=0.1', fc='white', ec='none', alpha=0.75),
-                               arrowprops=dict(arrowstyle='-', lw=0.7, color='0.3', shrinkA=0, shrinkB=3) if far else None))
+                               bbox=dict(boxstyle='square,pad=0.1', fc='white', ec='none', alpha=0.75), arrowprops=line))
         placed.append(box)
     return out
 
