@@ -398,8 +398,9 @@ def _place_labels(ax, labels:list[tuple], # (text, x, y) in data coordinates
         _, off, ha, va, box = best
         far = math.hypot(*off) > 10
         line = dict(arrowstyle='-', lw=0.7, color='0.3', shrinkA=0, shrinkB=3) if far else None
+        pale = dict(boxstyle='square,pad=0.1', fc='white', ec='none', alpha=0.75)
         out.append(ax.annotate(text, (x, y), textcoords='offset points', xytext=off, ha=ha, va=va, fontsize=8,
-                               bbox=dict(boxstyle='square,pad=0.1', fc='white', ec='none', alpha=0.75), arrowprops=line))
+                               bbox=pale, arrowprops=line))
         placed.append(box)
     return out
 
