@@ -588,7 +588,8 @@ def _check_iterates(cfg:EvalConfig, rules:Sequence[str]):
         raise ValueError(f"iterates: PGD's iterate rules, but attack.name is {cfg.attack.name!r}")
     for rule in rules:
         check_choice(rule, KEEP_RULES, 'iterates')
-        if rule == (cfg.attack.keep or 'best'): raise ValueError(f"iterates: {rule!r} is the rule of `out` itself")
+        if rule == (cfg.attack.keep or 'best'):
+            raise ValueError(f"iterates: {rule!r} is the config's own rule (attack.keep), the results file `out` gets")
 
 def make_attack(cfg:EvalConfig, model:nn.Module,
                 iterates:Sequence[str]=(), # PGD: further iterate rules; then the attack returns a tuple (see below)
@@ -597,8 +598,8 @@ def make_attack(cfg:EvalConfig, model:nn.Module,
     `iterates`, one PGD run returns (its own rule's images, then each rule's of `iterates`)."""
     from mimicdiffusion.attacks import get_attack
     a = cfg.attack
-    if a.name == 'none': return None
     _check_iterates(cfg, iterates)
+    if a.name == 'none': return None
     def attack(x, y, seed):
         name, kw = attack_settings(a, x, seed)
         res = get_attack(name)(model, x, y, a.eps, a.norm, **kw)
