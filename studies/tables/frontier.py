@@ -12,12 +12,12 @@ def load(root='.'):
     summary = json.loads((root/'results'/'frontier'/'report'/'summary.json').read_text())
     return Study.load(root/'studies'/'frontier.toml'), summary
 
+def converged(r:dict)->bool: return r['state'].startswith('converged')
+
 def pct(r:dict, k:str='robust_worst')->str:
     "A row's accuracy `k` with its Wilson interval, in percent; '≤' before a robust one whose ladder has not converged."
-    bound = '≤ ' if k.startswith('robust') and not r['state'].startswith('converged') else ''
+    bound = '≤ ' if k.startswith('robust') and not converged(r) else ''
     return f"{bound}{100 * r[k]:.1f}% [{100 * r[k + '_ci'][0]:.1f}, {100 * r[k + '_ci'][1]:.1f}]"
-
-def converged(r:dict)->bool: return r['state'].startswith('converged')
 
 def stage(r:dict)->str:
     "How far a row's attacks have gone: 'converged', 'after its cascade', 'after rung k of its ladder', or at its cap."
