@@ -278,6 +278,7 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
                     'batch_len': len(group),
                     'seeds': pseeds,
                     'attack_seed': aseed,
+                    'device': x.device.type,
                 }
                 for j, i in enumerate(group)
             ]
