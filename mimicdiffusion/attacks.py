@@ -4,8 +4,9 @@
 
 # %% ../nbs/06_attacks.ipynb #55c94661
 from __future__ import annotations
-import logging, math
+import hashlib, json, logging, math, warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
@@ -13,10 +14,10 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
-from .core import check_choice, randn_like
+from .core import check_choice, randn_like, write_atomic
 from .diffusion import Purifier, check_images
 from .gradients import GradBudget
-from .checks import check_budget, NORMS
+from .checks import check_budget, check_writable_dir, NORMS
 
 # %% auto #0
 __all__ = ['GRAD_MODES', 'KEEP_RULES', 'ATTACKS', 'REDUCTIONS', 'Classify', 'DefendedModel', 'vote_logits', 'attack_target',
@@ -199,10 +200,15 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
             max_batch:Optional[int]=None, # with batched_eot, most images per pass
             progress:bool=False, # tqdm bar over steps
             keep:str='best', # the iterate returned: 'best' (fooled the most draws, then highest loss) or 'last'
+            # a file for the attack's progress, rewritten after every step: a run that finds its own state there goes
+            # on from the last finished step (the same result as one uninterrupted run); removed when the attack returns
+            state:Optional[str|Path]=None,
+            state_tag:str='', # names the run in `state` (the defense, say): a state written under another tag is not used
            )->AttackResult:
     "PGD with EOT; each image keeps its best iterate (most draws fooled, highest loss among equals) or its last."
     check_images(x)
     check_choice(norm, NORMS, 'norm'); check_choice(keep, KEEP_RULES, 'keep')
+    if state is not None: state = check_writable_dir(Path(state).parent, 'state') / Path(state).name
     eps = check_budget(eps, norm, x.shape, zero=True)   # finite, >= 0, <= 1 (Linf) or sqrt(C*H*W) (L2)
     att, x, B = attack_target(model), x.detach(), x.shape[0]
     step_size = 2.5 * eps / steps if step_size is None else step_size
@@ -216,7 +222,15 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
         r = torch.rand(B, generator=generator, device=x.device, dtype=x.dtype).reshape(-1, *[1] * (x.ndim - 1))
         x_adv = project(x + d / _l2(d) * eps * r, x, eps, norm)
     best, best_wrong, best_loss = x_adv.clone(), x.new_full((B,), -1.), x.new_full((B,), -math.inf)
-    success, history = torch.zeros(B, dtype=torch.bool, device=x.device), []
+    success, history, done = torch.zeros(B, dtype=torch.bool, device=x.device), [], 0
+    gen = getattr(att, 'generator', None)   # a DefendedModel's own noise generator (None: the global RNG)
+    if state is not None:
+        key = _state_key(state_tag, x, y, x_adv, norm=norm, eps=eps, steps=steps, step_size=step_size, eot=eot, mb=mb,
+                         device=x.device.type, own_generator=gen is not None)
+        if (st := _load_state(state, key)) is not None:
+            done, history, success = st['done'], list(st['history']), st['success'].to(x.device)
+            x_adv, best, best_wrong, best_loss = (st[k].to(x.device) for k in ('x_adv', 'best', 'best_wrong', 'best_loss'))
+            _set_rngs(st, x.device, gen)
     def record(x_adv, loss, wrong):
         nonlocal success
         better = (wrong > best_wrong) | (
@@ -225,15 +239,59 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
         best[better], best_wrong[better], best_loss[better] = x_adv[better], wrong[better], loss[better]
         success = success | (wrong > 0.5)                        # most draws misclassify some iterate
         history.append(success.float().mean().item())
-    for _ in tqdm(range(steps), disable=not progress, desc='pgd', leave=False):
+    for done in tqdm(range(done, steps), total=steps, initial=done, disable=not progress, desc='pgd', leave=False):
         grad, loss, wrong = eot_loss(att, x_adv, y, eot, mb)
         record(x_adv, loss, wrong)
         step = grad.sign() if norm == 'Linf' else grad / _l2(grad)
         x_adv = project(x_adv + step_size * step, x, eps, norm)
+        if state is not None:
+            _save_state(state, key, done + 1, x_adv=x_adv, best=best, best_wrong=best_wrong, best_loss=best_loss,
+                        success=success, history=history, gen=gen)
     record(x_adv, *eot_loss(att, x_adv, y, eot, mb, grad=False)[1:])   # the last iterate, forward only
+    if state is not None: state.unlink(missing_ok=True)
     info = _info(model, attack='pgd', eps=eps, norm=norm, steps=steps, step_size=step_size, eot=eot, keep=keep)
     return AttackResult(best if keep == 'best' else x_adv, success, history, info=info,
                         iterates={'best': best, 'last': x_adv})
+
+# %% ../nbs/06_attacks.ipynb #6f93f5a8
+_STATE_FORMAT = 'mimicdiffusion-pgd-state/1'
+
+def _state_key(tag:str, *tensors:Tensor, **settings)->str:
+    "A digest of the run a PGD state belongs to: its tag and settings, then the bytes of `tensors` (images, labels, start)."
+    h = hashlib.sha256(json.dumps({'tag': tag, **settings}, sort_keys=True, default=str).encode())
+    for t in tensors: h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:32]
+
+def _rngs(device:torch.device, gen:Optional[torch.Generator])->dict:
+    "Every generator state the defense may draw from: the global one, the CUDA one of `device`, the model's own."
+    return {'rng': torch.get_rng_state(), 'rng_cuda': torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
+            'rng_gen': None if gen is None else gen.get_state()}
+
+def _set_rngs(st:dict, device:torch.device, gen:Optional[torch.Generator]):
+    torch.set_rng_state(st['rng'])
+    if device.type == 'cuda': torch.cuda.set_rng_state(st['rng_cuda'], device)
+    if gen is not None: gen.set_state(st['rng_gen'])
+
+def _save_state(path:Path, key:str, done:int, history:list, gen:Optional[torch.Generator], **tensors:Tensor):
+    "Write the PGD state after `done` steps to `path`, all at once."
+    st = {'format': _STATE_FORMAT, 'key': key, 'done': done, 'history': list(history),
+          **{k: v.detach().cpu() for k, v in tensors.items()}, **_rngs(tensors['x_adv'].device, gen)}
+    write_atomic(path, lambda tmp: torch.save(st, tmp))
+
+def _load_state(path:Path, key:str)->Optional[dict]:
+    "The PGD state in `path` when it is the run `key`'s; None when there is none or another run's (with a warning)."
+    if not path.exists(): return None
+    if not path.is_file(): raise ValueError(f"state {path}: not a regular file; expected a PGD state file (or none)")
+    try: st = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: st = e
+    if not (isinstance(st, dict) and st.get('format') == _STATE_FORMAT):
+        why = f'{type(st).__name__} on loading' if isinstance(st, Exception) else 'no PGD state'
+        raise ValueError(f"state {path}: not a PGD state file ({why}); it is left alone: delete it or pass another path")
+    if st.get('key') != key:
+        warnings.warn(f"state {path}: the progress of another run (other images, start, settings or state_tag); "
+                      "the attack starts over and replaces it")
+        return None
+    return st
 
 # %% ../nbs/06_attacks.ipynb #5607d5c1
 class _Records(logging.Handler):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #8c889e18
 from __future__ import annotations
-import contextlib, json, os, zlib
+import contextlib, hashlib, inspect, json, os, zlib
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 import numpy as np
@@ -181,7 +181,9 @@ def shard_indices(n:int, # images 0..n-1
 # %% ../nbs/07_evaluation.ipynb #92694599
 @locks_file('out')   # one writer per results file: a second run on `out` is refused before it reads or writes anything
 def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,classes): one purification run
-             attack:Optional[Callable], # attack(x, y, seed) -> x_adv (B,C,H,W) in [0,1]; None: clean accuracy only
+             # attack(x, y, seed) -> x_adv (B,C,H,W) in [0,1]; None: clean accuracy only. An attack that takes `state`
+             # is called with state=(file, tag): where to keep its progress within the batch, and the run's name
+             attack:Optional[Callable],
              data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
              n:int, # evaluate images 0..n-1 of `data`
              batch_size:int, # images per call; stored in the header: it fixes every random draw
@@ -250,7 +252,7 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
             aseed = None
             if attack is not None:
                 aseed = derive_seed(attack_seed, b, 'attack')
-                got = attack(x, y, aseed)
+                got = attack(x, y, aseed, **_attack_state(attack, files[0], b, group, headers))
                 x_advs = list(got) if isinstance(got, (tuple, list)) else [got]
                 if len(x_advs) != len(files):
                     raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
@@ -288,6 +290,14 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
     if bar is not None: bar.close()
     want = set(idx)
     return sorted((r for r in recs if r['index'] in want), key=lambda r: r['index'])
+
+def _attack_state(attack:Callable, out:Path, b:int, group:list, headers:list)->dict:
+    "{'state': (file, tag)} for an attack that keeps its progress (`pgd_eot(state=)`): `out`'s batch-b file; else {}."
+    try: takes = 'state' in inspect.signature(attack).parameters
+    except (TypeError, ValueError): takes = False   # no signature to read (a builtin): called as attack(x, y, seed)
+    if not takes: return {}
+    tag = hashlib.sha256(json.dumps([headers, b, group], sort_keys=True).encode()).hexdigest()[:32]
+    return {'state': (out.with_name(f'{out.name}.batch{b}.state'), tag)}
 
 def _rng_state(x:Tensor)->tuple:
     return torch.get_rng_state(), (torch.cuda.get_rng_state(x.device) if x.is_cuda else None)
