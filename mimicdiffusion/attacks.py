@@ -253,7 +253,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
     return AttackResult(best if keep == 'best' else x_adv, success, history, info=info,
                         iterates={'best': best, 'last': x_adv})
 
-# %% ../nbs/06_attacks.ipynb #6f93f5a8
+# %% ../nbs/06_attacks.ipynb #bd4d8434
 _STATE_FORMAT = 'mimicdiffusion-pgd-state/1'
 
 def _state_key(tag:str, *tensors:Tensor, **settings)->str:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07d_studies.ipynb #e8d7799f
 from __future__ import annotations
-import fnmatch, itertools, json, math, re, time
+import fnmatch, glob, itertools, json, math, re, time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -167,6 +167,16 @@ def _defaults(changes:dict)->dict:
 # %% ../nbs/07d_studies.ipynb #c46e1a39
 def _stop(stop:Optional[int], n:int)->int: return stop if stop is not None else max(1, math.ceil(0.01 * n))
 
+def _attack_progress(f:Path, cfg:EvalConfig)->str:
+    "'; batch b at attack step k of n' for each PGD state beside the results file `f` (a batch under attack), else ''."
+    import torch
+    out = ''
+    for s in sorted(f.parent.glob(glob.escape(f.name) + '.batch*.state')):
+        try: done = torch.load(s, map_location='cpu', weights_only=True)['done']
+        except Exception: continue   # being replaced, or no state: the attack itself reports that
+        out += f"; batch {s.name[len(f.name) + 6:-6]} at attack step {done} of {cfg.attack.iters}"
+    return out
+
 def _cell_state(self, cell:str)->dict:
     "Where `cell` stands: 'done', 'partial (k of n)' or 'not started'; images attacked and left robust; cost so far."
     st, cell = self.where(cell)
@@ -176,7 +186,7 @@ def _cell_state(self, cell:str)->dict:
     want = head['harness'].get('only', list(range(cfg.data.n)))
     if cfg.data.indices is not None: want = sorted(set(want) & set(cfg.data.indices))
     out = {'done': len(recs), 'of': len(want), 'cost': len(recs) * _cost(cfg),
-           'state': 'done' if len(recs) >= len(want) else f'partial ({len(recs)} of {len(want)})'}
+           'state': 'done' if len(recs) >= len(want) else f'partial ({len(recs)} of {len(want)}{_attack_progress(f, cfg)})'}
     if out['state'] == 'done' and cfg.attack.name != 'none':
         out['robust_images'] = sorted(set(robust_indices(f, cfg.data.n)) & set(want))
         out['robust'] = len(out['robust_images'])
