@@ -594,9 +594,9 @@ def _check_iterates(cfg:EvalConfig, rules:Sequence[str]):
 def make_attack(cfg:EvalConfig, model:nn.Module,
                 iterates:Sequence[str]=(), # PGD: further iterate rules; then the attack returns a tuple (see below)
                )->Optional[Callable]:
-    """attack(x, y, seed, state=None) -> x_adv for the harness (None for attack.name 'none'); `model` is what it attacks.
-    With `iterates`, one PGD run returns (its own rule's images, then each rule's of `iterates`). PGD keeps its progress in
-    `state`, a (file, tag) pair from the harness (`pgd_eot(state=)`); the other attacks run whole."""
+    """attack(x, y, seed, state=None) -> x_adv for the harness (None for attack.name 'none'); `model` is what it
+    attacks. With `iterates`, one PGD run returns (its own rule's images, then each rule's of `iterates`). PGD keeps
+    its progress in `state`, a (file, tag) pair from the harness (`pgd_eot(state=)`); the other attacks run whole."""
     from mimicdiffusion.attacks import get_attack
     a = cfg.attack
     _check_iterates(cfg, iterates)

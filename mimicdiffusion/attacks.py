@@ -16,7 +16,7 @@ from pyautoattack import AutoAttack
 from pyautoattack.autopgd_base import APGDAttack
 from .core import check_choice, randn_like, write_atomic
 from .diffusion import Purifier, check_images
-from .gradients import GradBudget
+from .gradients import GradBudget, _RNGState
 from .checks import check_budget, check_writable_dir, NORMS
 
 # %% auto #0
@@ -203,7 +203,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
             # a file for the attack's progress, rewritten after every step: a run that finds its own state there goes
             # on from the last finished step (the same result as one uninterrupted run); removed when the attack returns
             state:Optional[str|Path]=None,
-            state_tag:str='', # names the run in `state` (the defense, say): a state written under another tag is not used
+            state_tag:str='', # names the run in `state` (the defense, say): another tag's state is not used
            )->AttackResult:
     "PGD with EOT; each image keeps its best iterate (most draws fooled, highest loss among equals) or its last."
     check_images(x)
@@ -229,7 +229,8 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
                          device=x.device.type, own_generator=gen is not None)
         if (st := _load_state(state, key)) is not None:
             done, history, success = st['done'], list(st['history']), st['success'].to(x.device)
-            x_adv, best, best_wrong, best_loss = (st[k].to(x.device) for k in ('x_adv', 'best', 'best_wrong', 'best_loss'))
+            x_adv, best, best_wrong, best_loss = (st[k].to(x.device)
+                                                  for k in ('x_adv', 'best', 'best_wrong', 'best_loss'))
             _set_rngs(st, x.device, gen)
     def record(x_adv, loss, wrong):
         nonlocal success
@@ -257,20 +258,20 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
 _STATE_FORMAT = 'mimicdiffusion-pgd-state/1'
 
 def _state_key(tag:str, *tensors:Tensor, **settings)->str:
-    "A digest of the run a PGD state belongs to: its tag and settings, then the bytes of `tensors` (images, labels, start)."
+    "A digest of the run a PGD state is of: its tag and settings, then the bytes of `tensors` (images, labels, start)."
     h = hashlib.sha256(json.dumps({'tag': tag, **settings}, sort_keys=True, default=str).encode())
     for t in tensors: h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
     return h.hexdigest()[:32]
 
 def _rngs(device:torch.device, gen:Optional[torch.Generator])->dict:
-    "Every generator state the defense may draw from: the global one, the CUDA one of `device`, the model's own."
-    return {'rng': torch.get_rng_state(), 'rng_cuda': torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
-            'rng_gen': None if gen is None else gen.get_state()}
+    "Every generator state the defense may draw from (`_RNGState`, 01a): the global one with CUDA's, the model's own."
+    cpu, cuda = _RNGState(None, device).state
+    return {'rng': cpu, 'rng_cuda': cuda, 'rng_gen': None if gen is None else _RNGState(gen, device).state}
 
 def _set_rngs(st:dict, device:torch.device, gen:Optional[torch.Generator]):
-    torch.set_rng_state(st['rng'])
-    if device.type == 'cuda': torch.cuda.set_rng_state(st['rng_cuda'], device)
-    if gen is not None: gen.set_state(st['rng_gen'])
+    def restore(g, state): saved = _RNGState(g, device); saved.state = state; saved.restore()
+    restore(None, (st['rng'], st['rng_cuda']))
+    if gen is not None: restore(gen, st['rng_gen'])
 
 def _save_state(path:Path, key:str, done:int, history:list, gen:Optional[torch.Generator], **tensors:Tensor):
     "Write the PGD state after `done` steps to `path`, all at once."
@@ -286,7 +287,8 @@ def _load_state(path:Path, key:str)->Optional[dict]:
     except Exception as e: st = e
     if not (isinstance(st, dict) and st.get('format') == _STATE_FORMAT):
         why = f'{type(st).__name__} on loading' if isinstance(st, Exception) else 'no PGD state'
-        raise ValueError(f"state {path}: not a PGD state file ({why}); it is left alone: delete it or pass another path")
+        raise ValueError(f"state {path}: not a PGD state file ({why}); it is left alone: delete it or pass another "
+                         "path")
     if st.get('key') != key:
         warnings.warn(f"state {path}: the progress of another run (other images, start, settings or state_tag); "
                       "the attack starts over and replaces it")

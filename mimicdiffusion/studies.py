@@ -185,8 +185,8 @@ def _cell_state(self, cell:str)->dict:
     if head is None: return {'state': 'not started', 'done': 0}
     want = head['harness'].get('only', list(range(cfg.data.n)))
     if cfg.data.indices is not None: want = sorted(set(want) & set(cfg.data.indices))
-    out = {'done': len(recs), 'of': len(want), 'cost': len(recs) * _cost(cfg),
-           'state': 'done' if len(recs) >= len(want) else f'partial ({len(recs)} of {len(want)}{_attack_progress(f, cfg)})'}
+    partial = f'partial ({len(recs)} of {len(want)}{_attack_progress(f, cfg)})' if len(recs) < len(want) else None
+    out = {'done': len(recs), 'of': len(want), 'cost': len(recs) * _cost(cfg), 'state': partial or 'done'}
     if out['state'] == 'done' and cfg.attack.name != 'none':
         out['robust_images'] = sorted(set(robust_indices(f, cfg.data.n)) & set(want))
         out['robust'] = len(out['robust_images'])
