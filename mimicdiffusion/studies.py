@@ -203,6 +203,17 @@ def _distinct_attacks(cfgs:list)->list:
         if c not in out: out.append(c)
     return out
 
+def _cannot_converge(self, ladder:Ladder, k:int, rung:list, states:list, total:int)->Optional[dict]:
+    "{'rung', 'broke', 'stop'} when rung `k` is the last and its finished siblings broke more than `stop`, else None."
+    done = [s for s in states if s['state'] == 'done']
+    cost = sum(_cost(cfg) for cfg in _distinct_attacks([self.config(c) for c in rung]))
+    last = k == len(ladder.rungs) or (ladder.max_cost is not None and total + cost >= ladder.max_cost)
+    if not (done and last): return None
+    # what the rest of the rung breaks only adds to this (per-image worst case), and no rung comes after
+    broke = done[0]['of'] - len(set.intersection(*[set(s['robust_images']) for s in done]))
+    stop = _stop(ladder.stop, self.config(rung[0]).data.n)
+    return {'rung': k, 'broke': broke, 'stop': stop} if broke > stop else None
+
 def ladder_state(self, ladder:Ladder)->dict:
     "The ladder's rungs so far, and whether it converged at a rung, stopped at its cap, or is still climbing."
     rungs, total, cells = [], 0, ladder.cells()
@@ -211,7 +222,12 @@ def ladder_state(self, ladder:Ladder)->dict:
         states = [self.state(c) for c in rung]
         if (todo := next(((c, s) for c, s in zip(rung, states) if s['state'] != 'done'), None)) is not None:
             where = f': {todo[0]} ' if len(rung) > 1 else ': '
-            return {'state': f'climbing (rung {k}{where}{todo[1]["state"]})', 'rungs': rungs, 'cost': total}
+            out = {'state': f'climbing (rung {k}{where}{todo[1]["state"]})', 'rungs': rungs, 'cost': total}
+            if (cc := _cannot_converge(self, ladder, k, rung, states, total)) is not None:
+                out['state'] += (f"; cannot converge: rung {k} is the last and has broken {cc['broke']} images, "
+                                 f"more than the stop rule's {cc['stop']}")
+                out['cannot_converge'] = cc
+            return out
         # the rung removes an image when any of its sibling attacks breaks it (per-image worst case)
         left = set.intersection(*[set(s['robust_images']) for s in states])
         removed = states[0]['of'] - len(left)
@@ -343,6 +359,7 @@ def _table(self)->list[dict]:
         last = s['rungs'][-1]['cells'] if s['rungs'] else list(l.after)   # no rung yet: the cascade before it
         extra = {'label': l.label or l.name, 'state': s['state'], 'cost': s['cost'], 'rungs': s['rungs'],
                  'ladder_rungs': len(l.rungs)}
+        if 'cannot_converge' in s: extra['cannot_converge'] = s['cannot_converge']
         if last and (r := self._row(last[0], l.name, l.description, extra, last[1:], l.cells()[0].name)): rows.append(r)
     for c in self.cells.values():
         if c.ladder is None and (r := self._row(c.name, c.name, c.description, {'state': 'done'})): rows.append(r)
@@ -454,7 +471,9 @@ def frontier_figure(rows:list[dict], # rows of `Study.table` (or a report's summ
 def _verdict(r:dict)->str:
     "A ladder row's state in the words of a results table."
     if r['state'].startswith(('converged', 'not converged')): return f"{r['state']} (cost {r['cost']})"
-    return f"not converged: {len(r['rungs'])} of {r['ladder_rungs']} rungs run"
+    run = f"not converged: {len(r['rungs'])} of {r['ladder_rungs']} rungs run"
+    if (cc := r.get('cannot_converge')) is None: return run
+    return f"{run}; cannot converge (rung {cc['rung']}, the last, broke {cc['broke']} so far; stop rule {cc['stop']})"
 
 def nearest_difference(row:dict, # a row of `Study.table` (or a report's summary.json)
                        line:Sequence[dict], # the curve's rows
