@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from .core import write_atomic
+from .gradients import _RNGState
 from .checks import check_seeds, exclusive_lock, locks_file
 
 # %% auto #0
@@ -257,13 +258,13 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
                 if len(x_advs) != len(files):
                     raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
                                      "file(s): one per file (`more`)")
-                rng = _rng_state(x)   # each file's predictions start from the state a run of its own would have
+                rng = _RNGState(None, x.device)   # each file's predictions start where a run of its own would
                 for k in which:
                     x_adv = x_advs[k].detach()
                     if tuple(x_adv.shape) != tuple(x.shape):
                         raise ValueError(f"attack returned shape {tuple(x_adv.shape)} for images {tuple(x.shape)}")
                     d = (x_adv - x).flatten(1).float()
-                    _set_rng_state(x, rng)
+                    rng.restore()
                     advs[k] = ([as_labels(predict(x_adv, s)) for s in pseeds], d.abs().amax(1).tolist(),
                                d.norm(dim=1).tolist())
         for k in which:
@@ -298,13 +299,6 @@ def _attack_state(attack:Callable, out:Path, b:int, group:list, headers:list)->d
     if not takes: return {}
     tag = hashlib.sha256(json.dumps([headers, b, group], sort_keys=True).encode()).hexdigest()[:32]
     return {'state': (out.with_name(f'{out.name}.batch{b}.state'), tag)}
-
-def _rng_state(x:Tensor)->tuple:
-    return torch.get_rng_state(), (torch.cuda.get_rng_state(x.device) if x.is_cuda else None)
-
-def _set_rng_state(x:Tensor, state:tuple):
-    torch.set_rng_state(state[0])
-    if x.is_cuda: torch.cuda.set_rng_state(state[1], x.device)
 
 # %% ../nbs/07_evaluation.ipynb #fee0a8b5
 def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)
