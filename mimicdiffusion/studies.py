@@ -190,6 +190,10 @@ def _cell_state(self, cell:str)->dict:
     if out['state'] == 'done' and cfg.attack.name != 'none':
         out['robust_images'] = sorted(set(robust_indices(f, cfg.data.n)) & set(want))
         out['robust'] = len(out['robust_images'])
+    if cfg.attack.name != 'none':   # what the finished batches broke: a seed labels the adversarial image wrong
+        keep = set(want)
+        out['broken_images'] = sorted(r['index'] for r in recs
+                                      if r['index'] in keep and any(a != r['label'] for a in r['adv']))
     return out
 
 def _steps(cfg:EvalConfig)->EvalConfig:
@@ -204,13 +208,11 @@ def _distinct_attacks(cfgs:list)->list:
     return out
 
 def _cannot_converge(self, ladder:Ladder, k:int, rung:list, states:list, total:int)->Optional[dict]:
-    "{'rung', 'broke', 'stop'} when rung `k` is the last and its finished siblings broke more than `stop`, else None."
-    done = [s for s in states if s['state'] == 'done']
+    "{'rung', 'broke', 'stop'} when rung `k` is the last and its finished batches broke more than `stop`, else None."
     cost = sum(_cost(cfg) for cfg in _distinct_attacks([self.config(c) for c in rung]))
-    last = k == len(ladder.rungs) or (ladder.max_cost is not None and total + cost >= ladder.max_cost)
-    if not (done and last): return None
+    if not (k == len(ladder.rungs) or (ladder.max_cost is not None and total + cost >= ladder.max_cost)): return None
     # what the rest of the rung breaks only adds to this (per-image worst case), and no rung comes after
-    broke = done[0]['of'] - len(set.intersection(*[set(s['robust_images']) for s in done]))
+    broke = len(set().union(*[s.get('broken_images', ()) for s in states]))
     stop = _stop(ladder.stop, self.config(rung[0]).data.n)
     return {'rung': k, 'broke': broke, 'stop': stop} if broke > stop else None
 
