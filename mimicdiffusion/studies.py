@@ -345,7 +345,8 @@ def _row(self, cell:str, label:str, description:str, extra:dict,
     return {'name': label, 'description': description, 'n': n,
             'clean_majority': kc / n, 'clean_majority_ci': list(wilson(kc, n)),
             'robust_worst': kr / n, 'robust_worst_ci': list(wilson(kr, n)), 'robust_images': sorted(robust),
-            'robust_majority': kv / n, 'robust_majority_ci': list(wilson(kv, n)), 'attacks': len(chain), **extra}
+            'robust_majority': kv / n, 'robust_majority_ci': list(wilson(kv, n)), 'attacks': len(chain),
+            'attacked': cfg.attack.name != 'none', **extra}
 
 def _chain(self, cell:str)->list[str]:
     "The cells of the cascade ending at `cell`, parents first."
@@ -524,6 +525,15 @@ def rung_table(rows:list[dict], # rows of `Study.table` (or a report's summary.j
 # %% ../nbs/07d_studies.ipynb #abcf7157
 def _pct(p, ci=None)->str: return f'{100 * p:.1f}' + (f' [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]' if ci else '')
 
+def _bound(r:dict)->bool:
+    "Whether row `r`'s robust accuracy is an upper bound: it was attacked, and no ladder reached its stop rule."
+    return r.get('attacked', True) and not r['state'].startswith('converged')
+
+def _robust_cell(r:dict, key:str)->str:
+    "Row `r`'s robust accuracy `key` for a table: '≤ ' before an upper bound; '-' when nothing attacked it."
+    if not r.get('attacked', True): return '-'
+    return ('≤ ' if _bound(r) else '') + _pct(r[key], r[f'{key}_ci'])
+
 def _report(self, reference:Optional[str]=None, # a row to compare every row with (paired difference on the same images)
             write:bool=True)->str:
     "The study's markdown report; with `write`, also report.md, summary.json and its figures in the report folder."
@@ -534,9 +544,9 @@ def _report(self, reference:Optional[str]=None, # a row to compare every row wit
     if ref is not None: head.insert(4, f'vs {reference}')
     lines = [f'**{self.name}**: {self.description}', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
-        cols = [r['name'], _pct(r['clean_majority'], r['clean_majority_ci']),
-                _pct(r['robust_worst'], r['robust_worst_ci']), _pct(r['robust_majority'], r['robust_majority_ci']),
-                str(r['attacks']), r['state'] + (f" (cost {r['cost']})" if 'cost' in r else '')]
+        cols = [r['name'], _pct(r['clean_majority'], r['clean_majority_ci']), _robust_cell(r, 'robust_worst'),
+                _robust_cell(r, 'robust_majority'), str(r['attacks']),
+                r['state'] + (f" (cost {r['cost']})" if 'cost' in r else '')]
         if ref is not None:
             if r['n'] == ref['n'] and r is not ref:
                 pop = range(r['n'])
@@ -545,6 +555,9 @@ def _report(self, reference:Optional[str]=None, # a row to compare every row wit
                 cols.insert(4, f'{100 * dd:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]')
             else: cols.insert(4, '-')
         lines.append('| ' + ' | '.join(cols) + ' |')
+    if any(map(_bound, rows)):
+        lines += ['', "≤: an upper bound: the row's attacks have not reached a ladder's stop rule "
+                      "(plain cells have none)"]
     md = '\n'.join(lines)
     if write:
         out = self.root/self.results/'report'; out.mkdir(parents=True, exist_ok=True)
