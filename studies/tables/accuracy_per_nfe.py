@@ -140,7 +140,7 @@ def main():
                       "studies/embedded_table.toml, same settings), one thread per cell on a 2-core CPU (K = 100's exact-gradient cell: two one-thread "
                       "processes under `torchrun`), wall minutes per cell. The exact-gradient "
                       "attack runs only on the images BPDA left robust (K = 25: on all of them), so its column is the worst case over "
-                      "both attacks. Goal: K=25 within 2 points of K=100.", '', weights_note(st['configs'], embedded_digests()), '',
+                      "both attacks. Goal: K=25 within 2 points of K=100. Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes the final rows through attack ladders).", '', weights_note(st['configs'], embedded_digests()), '',
                       *table_lines(st), '', *paired_notes(st)])
     (D/'report'/'accuracy_per_nfe.md').write_text(text + '\n'); print(text)
     r = REPO/'bench'/'RESULTS.md'; body = r.read_text()

@@ -334,7 +334,9 @@ def main():
             'Made by `mimicdiffusion study run studies/adaptive.toml` (the cells) and `python studies/tables/adaptive.py` (these tables). Linf 0.1, K = 25 sampler steps, 3 purification',
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
             'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval, and in parentheses',
-            'the images only the row gets right against those only the reference gets right.', '',
+            'the images only the row gets right against those only the reference gets right.',
+            "Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes",
+            "the final rows through attack ladders).", '',
             weights_note(configs, embedded_digests()), '',
             '### Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
             '### Ablations of the paper preset (images 0..127)', '',
@@ -358,7 +360,9 @@ def main():
              'whole sampler APGD-10 EOT 2, PGD-10 EOT 4 and PGD-10 EOT 8. The paired difference compares each row with DiffPure on the',
              'same images after the same attacks; `results/adaptive/report/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
              'guidance step halved; `high_noise` (g400 x0.1) starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
-             'only. Mimic: MimicDiffusion.', '', *headline_table(st['final'])]
+             'only. Mimic: MimicDiffusion.',
+             "Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes",
+             "the final rows through attack ladders).", '', *headline_table(st['final'])]
     (REPORT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`mimicdiffusion study run studies/adaptive.toml` resumes them): ' + '; '.join(pending) + '.']
     (REPORT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))
