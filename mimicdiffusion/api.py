@@ -596,14 +596,15 @@ def make_attack(cfg:EvalConfig, model:nn.Module,
                )->Optional[Callable]:
     """attack(x, y, seed, state=None) -> x_adv for the harness (None for attack.name 'none'); `model` is what it
     attacks. With `iterates`, one PGD run returns (its own rule's images, then each rule's of `iterates`). PGD keeps
-    its progress in `state`, a (file, tag) pair from the harness (`pgd_eot(state=)`); the other attacks run whole."""
+    its progress in `state`, a (file, tag) pair from the harness (`pgd_eot(state=)`), and leaves it there when it
+    returns: the harness removes it once the batch's records are written. The other attacks run whole."""
     from mimicdiffusion.attacks import get_attack
     a = cfg.attack
     _check_iterates(cfg, iterates)
     if a.name == 'none': return None
     def attack(x, y, seed, state=None):
         name, kw = attack_settings(a, x, seed)
-        if state is not None and name == 'pgd': kw.update(state=state[0], state_tag=state[1])
+        if state is not None and name == 'pgd': kw.update(state=state[0], state_tag=state[1], keep_state=True)
         res = get_attack(name)(model, x, y, a.eps, a.norm, **kw)
         return (res.x_adv, *[res.iterates[k] for k in iterates]) if iterates else res.x_adv
     return attack

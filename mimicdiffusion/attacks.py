@@ -204,6 +204,9 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
             # on from the last finished step (the same result as one uninterrupted run); removed when the attack returns
             state:Optional[str|Path]=None,
             state_tag:str='', # names the run in `state` (the defense, say): another tag's state is not used
+            # leave the final state in `state` on return, for a caller that removes it once it has stored the result
+            # (a rerun meanwhile returns the same result from it, with only the last iterate's forward)
+            keep_state:bool=False,
            )->AttackResult:
     "PGD with EOT; each image keeps its best iterate (most draws fooled, highest loss among equals) or its last."
     check_images(x)
@@ -249,7 +252,7 @@ def pgd_eot(model:nn.Module, # logits from images in [0,1]; a `DefendedModel` is
             _save_state(state, key, done + 1, x_adv=x_adv, best=best, best_wrong=best_wrong, best_loss=best_loss,
                         success=success, history=history, gen=gen)
     record(x_adv, *eot_loss(att, x_adv, y, eot, mb, grad=False)[1:])   # the last iterate, forward only
-    if state is not None: state.unlink(missing_ok=True)
+    if state is not None and not keep_state: state.unlink(missing_ok=True)
     info = _info(model, attack='pgd', eps=eps, norm=norm, steps=steps, step_size=step_size, eot=eot, keep=keep)
     return AttackResult(best if keep == 'best' else x_adv, success, history, info=info,
                         iterates={'best': best, 'last': x_adv})

@@ -183,7 +183,8 @@ def shard_indices(n:int, # images 0..n-1
 @locks_file('out')   # one writer per results file: a second run on `out` is refused before it reads or writes anything
 def evaluate(predict:Callable, # predict(x, seed) -> labels (B,) or logits (B,classes): one purification run
              # attack(x, y, seed) -> x_adv (B,C,H,W) in [0,1]; None: clean accuracy only. An attack that takes `state`
-             # is called with state=(file, tag): where to keep its progress within the batch, and the run's name
+             # is called with state=(file, tag): where to keep its progress within the batch, and the run's name; the
+             # harness removes that file once the batch's records are written
              attack:Optional[Callable],
              data, # indexable of (image (C,H,W) in [0,1], label), or an object with `.tensors(idx)`
              n:int, # evaluate images 0..n-1 of `data`
@@ -247,13 +248,15 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
         if device is not None: x, y = x.to(device), y.to(device)
         pseeds = [derive_seed(s, b) for s in seeds]
         advs = {k: (None, None, None) for k in which}   # file -> (labels per seed, linf, l2)
+        kept = {}   # {'state': (file, tag)} for an attack that keeps its progress
         with torch.random.fork_rng(devices=[x.device] if x.is_cuda else []):
             torch.manual_seed(derive_seed(attack_seed, b, 'torch'))
             clean = [as_labels(predict(x, s)) for s in pseeds]
             aseed = None
             if attack is not None:
                 aseed = derive_seed(attack_seed, b, 'attack')
-                got = attack(x, y, aseed, **_attack_state(attack, files[0], b, group, headers))
+                kept = _attack_state(attack, files[0], b, group, headers)
+                got = attack(x, y, aseed, **kept)
                 x_advs = list(got) if isinstance(got, (tuple, list)) else [got]
                 if len(x_advs) != len(files):
                     raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
@@ -287,6 +290,8 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
             ]
             _append(files[k], b''.join(_line(r) for r in new))
             if k == 0: recs += new
+        # the attack's progress goes once every file holds the batch (until then a rerun resumes the finished attack)
+        if kept: kept['state'][0].unlink(missing_ok=True)
         if bar is not None: bar.update()
     if bar is not None: bar.close()
     want = set(idx)
