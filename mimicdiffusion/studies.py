@@ -226,8 +226,8 @@ def ladder_state(self, ladder:Ladder)->dict:
             where = f': {todo[0]} ' if len(rung) > 1 else ': '
             out = {'state': f'climbing (rung {k}{where}{todo[1]["state"]})', 'rungs': rungs, 'cost': total}
             if (cc := _cannot_converge(self, ladder, k, rung, states, total)) is not None:
-                out['state'] += (f"; cannot converge: rung {k} is the last and has broken {cc['broke']} images, "
-                                 f"more than the stop rule's {cc['stop']}")
+                out['state'] += (f"; cannot converge: rung {k} is the last and has broken {cc['broke']} "
+                                 f"image{'s' * (cc['broke'] != 1)}, more than the stop rule's {cc['stop']}")
                 out['cannot_converge'] = cc
             return out
         # the rung removes an image when any of its sibling attacks breaks it (per-image worst case)
