@@ -248,15 +248,15 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
         if device is not None: x, y = x.to(device), y.to(device)
         pseeds = [derive_seed(s, b) for s in seeds]
         advs = {k: (None, None, None) for k in which}   # file -> (labels per seed, linf, l2)
-        kept = {}   # {'state': (file, tag)} for an attack that keeps its progress
+        att_state = {}   # {'state': (file, tag)} for an attack that keeps its progress
         with torch.random.fork_rng(devices=[x.device] if x.is_cuda else []):
             torch.manual_seed(derive_seed(attack_seed, b, 'torch'))
             clean = [as_labels(predict(x, s)) for s in pseeds]
             aseed = None
             if attack is not None:
                 aseed = derive_seed(attack_seed, b, 'attack')
-                kept = _attack_state(attack, files[0], b, group, headers)
-                got = attack(x, y, aseed, **kept)
+                att_state = _attack_state(attack, files[0], b, group, headers)
+                got = attack(x, y, aseed, **att_state)
                 x_advs = list(got) if isinstance(got, (tuple, list)) else [got]
                 if len(x_advs) != len(files):
                     raise ValueError(f"attack returned {len(x_advs)} adversarial batch(es) for {len(files)} results "
@@ -291,7 +291,7 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
             _append(files[k], b''.join(_line(r) for r in new))
             if k == 0: recs += new
         # the attack's progress goes once every file holds the batch (until then a rerun resumes the finished attack)
-        if kept: kept['state'][0].unlink(missing_ok=True)
+        if att_state: att_state['state'][0].unlink(missing_ok=True)
         if bar is not None: bar.update()
     if bar is not None: bar.close()
     want = set(idx)

@@ -502,10 +502,9 @@ def frontier_table(rows:list[dict], # rows of `Study.table` (or a report's summa
             (lo, hi), near = nd['ci'], nd['near']
             diff = (f"{100 * nd['diff']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] vs {near['label']} "
                     f"({nd['only_row']} vs {nd['only_near']} images)")
-        bound = '' if r['state'].startswith('converged') else '≤ '   # an upper bound until the ladder converges
         out.append(f"| {r['label']} | {_pct(r['clean_majority'], r['clean_majority_ci'])} | "
-                   f"{bound}{_pct(r['robust_worst'], r['robust_worst_ci'])} | "
-                   f"{bound}{_pct(r['robust_majority'], r['robust_majority_ci'])} | {diff} | {_verdict(r)} |")
+                   f"{_robust_cell(r, 'robust_worst')} | {_robust_cell(r, 'robust_majority')} | {diff} | "
+                   f"{_verdict(r)} |")
     note = '≤: an upper bound, the ladder has not converged. Paired differences compare the attacks each row has met.'
     return '\n'.join(out) + '\n\n' + note + '\n'
 
