@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #8c889e18
 from __future__ import annotations
-import contextlib, hashlib, inspect, json, os, zlib
+import contextlib, glob, hashlib, inspect, json, os, zlib
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 import numpy as np
@@ -238,6 +238,7 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
         for i in idx:
             if i not in done: batches.setdefault(i // batch_size, []).append(i)
         for b, group in batches.items(): todo.setdefault((b, tuple(group)), []).append(k)
+    if attack is not None: _drop_left_states(files[0], {b for b, _ in todo})
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -304,6 +305,12 @@ def _attack_state(attack:Callable, out:Path, b:int, group:list, headers:list)->d
     if not takes: return {}
     tag = hashlib.sha256(json.dumps([headers, b, group], sort_keys=True).encode()).hexdigest()[:32]
     return {'state': (out.with_name(f'{out.name}.batch{b}.state'), tag)}
+
+def _drop_left_states(out:Path, pending:set):
+    "Remove `out`'s attack states of batches not `pending`: left by a run stopped between a batch's records and removal."
+    for p in out.parent.glob(glob.escape(out.name) + '.batch*.state'):
+        b = p.name[len(out.name) + len('.batch'):-len('.state')]
+        if b.isdigit() and int(b) not in pending: p.unlink(missing_ok=True)
 
 # %% ../nbs/07_evaluation.ipynb #fee0a8b5
 def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)
