@@ -307,7 +307,7 @@ def _attack_state(attack:Callable, out:Path, b:int, group:list, headers:list)->d
     return {'state': (out.with_name(f'{out.name}.batch{b}.state'), tag)}
 
 def _drop_left_states(out:Path, pending:set):
-    "Remove `out`'s attack states of batches not `pending`: left by a run stopped between a batch's records and removal."
+    "Remove `out`'s attack states of batches not `pending`: left by a stop between a batch's records and removal."
     for p in out.parent.glob(glob.escape(out.name) + '.batch*.state'):
         b = p.name[len(out.name) + len('.batch'):-len('.state')]
         if b.isdigit() and int(b) not in pending: p.unlink(missing_ok=True)
