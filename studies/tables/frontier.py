@@ -48,6 +48,8 @@ def summary(root='.')->str:
     # the variants: ladders after the cells of the study's own variant products (v-*)
     variants = [r for n, r in rows.items() if frontier._ladder[n].after[0].startswith('v-')]
     top, top_vote = (max(curve, key=lambda c: c[k]) for k in ('robust_worst', 'robust_majority'))
+    tops = [c['label'] for c in curve if c['robust_worst'] == top['robust_worst']]   # every point at the highest
+    tops = tops[0] if len(tops) == 1 else f"{', '.join(tops[:-1])} and {tops[-1]}, tied"
     higher = all(r['robust_majority'] > r['robust_worst'] for r in rows.values())
     lines = [
         f"- **{len(done)} of {len(rows)} rows have converged** under the ladder's stop rule"
@@ -56,7 +58,7 @@ def summary(root='.')->str:
         f"- **DiffPure's own trade-off**: as $t^*$ grows from {curve[0]['label'].split('=')[-1]} to "
         f"{curve[-1]['label'].split('=')[-1]}, clean accuracy falls from {100 * curve[0]['clean_majority']:.1f}% to "
         f"{100 * curve[-1]['clean_majority']:.1f}% and robust accuracy (every seed right) goes from {pct(curve[0])} to "
-        f"{pct(curve[-1])}, with its highest, {pct(top)}, at {top['label']}.",
+        f"{pct(curve[-1])}, with its highest, {pct(top)}, at {tops}.",
         f"- **MimicDiffusion {where}**: its most robust preset, {preset}, keeps {pct(best)} at "
         f"{100 * best['clean_majority']:.1f}% clean, {versus(best)}.",
         f"- **By majority vote** (DiffBreak's reading) {'every row reads higher' if higher else 'no row reads lower'}, "
@@ -68,4 +70,32 @@ def summary(root='.')->str:
     ]
     return '\n'.join(lines)
 
-if __name__ == '__main__': print(summary())
+def attacks_met(r:dict)->str:
+    "The attacks a row has met, in words: its cascade, and the rungs of its ladder that have finished."
+    k = len(r.get('rungs', []))
+    return 'its cascade only' if not k else f"its cascade and {k} rung{'s' if k > 1 else ''} of its ladder"
+
+def outcome(root='.')->str:
+    "A markdown bullet per variant: its bound, its paired difference to the nearest DiffPure point, and what that settles."
+    frontier, summary = load(root)
+    rows = {r['name']: r for r in summary['rows'] if 'rungs' in r}
+    curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
+    lines = []
+    for n, r in rows.items():
+        if not frontier._ladder[n].after[0].startswith('v-'): continue
+        nd = nearest_difference(r, curve); lo, hi = nd['ci']; near = nd['near']
+        where = 'above' if lo > 0 else 'below' if hi < 0 else 'not told apart from'
+        if converged(r) and converged(near): verdict = f"it lies {where} DiffPure's curve"
+        else:
+            verdict = f"{where} DiffPure's curve so far, not settled: {r['label']} is {stage(r)}, {near['label']} {stage(near)}"
+            if len(r.get('rungs', [])) < len(near.get('rungs', [])):
+                verdict += (f"; it has met fewer attacks ({attacks_met(r)}) than {near['label']} ({attacks_met(near)}), "
+                            "so the difference favours it")
+        bold = r['label'].replace('*', r'\*')   # t*=150 inside ** ** would close the bold
+        lines.append(f"- **{bold}**: {pct(r)} robust (every seed right) at {100 * r['clean_majority']:.1f}% clean; "
+                     f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {near['label']} on the "
+                     f"same images ({nd['only_row']} images right only under it, {nd['only_near']} only under "
+                     f"{near['label']}): {verdict}.")
+    return '\n'.join(lines) if lines else '*No variant has a finished cascade.*'
+
+if __name__ == '__main__': print(summary()); print(); print(outcome())
