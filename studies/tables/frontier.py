@@ -26,11 +26,17 @@ def stage(r:dict)->str:
     return ("at its ladder's cap, not converged" if r['state'].startswith('not converged at the cap') else
             f'after rung {k} of its ladder' if k else 'after its cascade')
 
-def summary(root='.')->str:
-    "Five markdown bullet lines: convergence, DiffPure's curve, MimicDiffusion against it, majority vote, the variants."
+def ladder_rows(root='.'):
+    "The report's ladder rows by name, the curve's rows (DiffPure's t*), the variants' (ladders after `v-*` cells)."
     frontier, summary = load(root)
     rows = {r['name']: r for r in summary['rows'] if 'rungs' in r}
     curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
+    variants = [r for n, r in rows.items() if frontier._ladder[n].after[0].startswith('v-')]
+    return rows, curve, variants
+
+def summary(root='.')->str:
+    "Five markdown bullet lines: convergence, DiffPure's curve, MimicDiffusion against it, majority vote, the variants."
+    rows, curve, variants = ladder_rows(root)
     def versus(r):   # paired difference (every seed right) to the DiffPure point nearest in clean accuracy
         nd = nearest_difference(r, curve); lo, hi = nd['ci']
         out = (f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {nd['near']['label']} "
@@ -45,8 +51,6 @@ def summary(root='.')->str:
     settled = converged(nd['near']) if hi < 0 else converged(nd['near']) and converged(best)
     where = ('lies below that curve' if hi < 0 else 'lies above that curve' if lo > 0
              else 'is not told apart from that curve') + ('' if settled or lo <= 0 <= hi else ' so far')
-    # the variants: ladders after the cells of the study's own variant products (v-*)
-    variants = [r for n, r in rows.items() if frontier._ladder[n].after[0].startswith('v-')]
     top, top_vote = (max(curve, key=lambda c: c[k]) for k in ('robust_worst', 'robust_majority'))
     tops = [c['label'] for c in curve if c['robust_worst'] == top['robust_worst']]   # every point at the highest
     tops = tops[0] if len(tops) == 1 else f"{', '.join(tops[:-1])} and {tops[-1]}, tied"
@@ -76,25 +80,21 @@ def attacks_met(r:dict)->str:
     return 'its cascade only' if not k else f"its cascade and {k} rung{'s' if k > 1 else ''} of its ladder"
 
 def outcome(root='.')->str:
-    "A markdown bullet per variant: its bound, its paired difference to the nearest DiffPure point, and what that settles."
-    frontier, summary = load(root)
-    rows = {r['name']: r for r in summary['rows'] if 'rungs' in r}
-    curve = [rows[c] for c in frontier.frontier['curve'] if c in rows]
+    "A markdown bullet per variant: its bound, its paired difference to the nearest DiffPure point, what that settles."
+    _, curve, variants = ladder_rows(root)
     lines = []
-    for n, r in rows.items():
-        if not frontier._ladder[n].after[0].startswith('v-'): continue
+    for r in variants:
         nd = nearest_difference(r, curve); lo, hi = nd['ci']; near = nd['near']
-        where = 'above' if lo > 0 else 'below' if hi < 0 else 'not told apart from'
-        if converged(r) and converged(near): verdict = f"it lies {where} DiffPure's curve"
-        else:
-            verdict = f"{where} DiffPure's curve so far, not settled: {r['label']} is {stage(r)}, {near['label']} {stage(near)}"
+        verdict = ('above' if lo > 0 else 'below' if hi < 0 else 'not told apart from') + " DiffPure's curve"
+        if not (converged(r) and converged(near)):
+            verdict += f" so far, not settled: {r['label']} is {stage(r)}, {near['label']} {stage(near)}"
             if len(r.get('rungs', [])) < len(near.get('rungs', [])):
-                verdict += (f"; it has met fewer attacks ({attacks_met(r)}) than {near['label']} ({attacks_met(near)}), "
-                            "so the difference favours it")
+                verdict += (f"; it has met fewer attacks ({attacks_met(r)}) than {near['label']} "
+                            f"({attacks_met(near)}), so the difference favours it")
         bold = r['label'].replace('*', r'\*')   # t*=150 inside ** ** would close the bold
         lines.append(f"- **{bold}**: {pct(r)} robust (every seed right) at {100 * r['clean_majority']:.1f}% clean; "
-                     f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {near['label']} on the "
-                     f"same images ({nd['only_row']} images right only under it, {nd['only_near']} only under "
+                     f"{100 * nd['diff']:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] against {near['label']} "
+                     f"on the same images ({nd['only_row']} images right only under it, {nd['only_near']} only under "
                      f"{near['label']}): {verdict}.")
     return '\n'.join(lines) if lines else '*No variant has a finished cascade.*'
 
