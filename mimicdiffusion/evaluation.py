@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #8c889e18
 from __future__ import annotations
-import contextlib, glob, hashlib, inspect, json, os, zlib
+import contextlib, hashlib, inspect, json, os, zlib
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 import numpy as np
@@ -238,7 +238,8 @@ def _evaluate(predict, attack, data, n, batch_size, seeds, files:list, configs:l
         for i in idx:
             if i not in done: batches.setdefault(i // batch_size, []).append(i)
         for b, group in batches.items(): todo.setdefault((b, tuple(group)), []).append(k)
-    if attack is not None: _drop_left_states(files[0], {b for b, _ in todo})
+    if attack is not None:   # states left by a stop between a batch's records and their removal: never read again
+        for b in {i // batch_size for i in idx} - {b for b, _ in todo}: _state_file(files[0], b).unlink(missing_ok=True)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -304,13 +305,9 @@ def _attack_state(attack:Callable, out:Path, b:int, group:list, headers:list)->d
     except (TypeError, ValueError): takes = False   # no signature to read (a builtin): called as attack(x, y, seed)
     if not takes: return {}
     tag = hashlib.sha256(json.dumps([headers, b, group], sort_keys=True).encode()).hexdigest()[:32]
-    return {'state': (out.with_name(f'{out.name}.batch{b}.state'), tag)}
+    return {'state': (_state_file(out, b), tag)}
 
-def _drop_left_states(out:Path, pending:set):
-    "Remove `out`'s attack states of batches not `pending`: left by a stop between a batch's records and removal."
-    for p in out.parent.glob(glob.escape(out.name) + '.batch*.state'):
-        b = p.name[len(out.name) + len('.batch'):-len('.state')]
-        if b.isdigit() and int(b) not in pending: p.unlink(missing_ok=True)
+def _state_file(out:Path, b:int)->Path: return out.with_name(f'{out.name}.batch{b}.state')   # batch b's attack state
 
 # %% ../nbs/07_evaluation.ipynb #fee0a8b5
 def make_predict(classifier:Callable, # images in [0,1] -> logits (B,classes)

@@ -18,7 +18,7 @@ from mimicdiffusion.stats import summarize, wilson, paired_difference
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 REPO = ROOT.parent.parent
-from embedded_table import pct as s_pct   # "acc [lo, hi]" in percent from a summary and a metric name
+from embedded_table import UPPER_BOUNDS, pct as s_pct   # "acc [lo, hi]" in percent from a summary and a metric name
 
 D, TABLE = REPO/'results'/'adaptive', REPO/'results'/'embedded_table'
 REPORT = D/'report'
@@ -335,8 +335,7 @@ def main():
             'seeds; robust accuracy is the worst case over the seeds (an image counts only if all 3 purifications classify its',
             'adversarial version correctly). Wilson 95% intervals in brackets; paired differences with their Wald interval, and in parentheses',
             'the images only the row gets right against those only the reference gets right.',
-            "Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes",
-            "the final rows through attack ladders).", '',
+            *UPPER_BOUNDS, '',
             weights_note(configs, embedded_digests()), '',
             '### Attack convergence (images 0..31, exact gradients through the whole sampler)', '', *conv_lines, '',
             '### Ablations of the paper preset (images 0..127)', '',
@@ -361,8 +360,7 @@ def main():
              'same images after the same attacks; `results/adaptive/report/adaptive.md` has every attack\'s column. `half_step` is `paper` with the',
              'guidance step halved; `high_noise` (g400 x0.1) starts from the input diffused to t* = 400 and guides lightly (step x0.1) on t = 200..400',
              'only. Mimic: MimicDiffusion.',
-             "Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes",
-             "the final rows through attack ladders).", '', *headline_table(st['final'])]
+             *UPPER_BOUNDS, '', *headline_table(st['final'])]
     (REPORT/'final_table.md').write_text('\n'.join(final) + '\n')
     if pending: text += ['', 'Not finished (`mimicdiffusion study run studies/adaptive.toml` resumes them): ' + '; '.join(pending) + '.']
     (REPORT/'adaptive.md').write_text('\n'.join(text) + '\n'); print('\n'.join(text))

@@ -12,6 +12,10 @@ from pathlib import Path
 from mimicdiffusion.evaluation import read_results, weights_note, embedded_digests
 from mimicdiffusion.stats import summarize, results_table, wilson
 
+# said under every table of these scripts (this one, accuracy per NFE, the adaptive study): two report lines
+UPPER_BOUNDS = ["Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule "
+                "(`studies/frontier.toml` takes", "the final rows through attack ladders)."]
+
 REPO = Path(__file__).resolve().parent.parent.parent
 D = REPO/'results'/'embedded_table'
 CELLS = ['none-pgd40', 'diffpure-transfer', 'diffpure-bpda', 'diffpure-exact', 'gdmp-transfer', 'gdmp-bpda', 'gdmp-exact',
@@ -70,8 +74,7 @@ def main():
             "accuracy is the majority vote. Wilson 95% intervals in brackets. Made by `mimicdiffusion study run studies/embedded_table.toml`, one thread per cell on a",
             "2-core CPU, every purifier at K = 25 sampler steps. The last column counts an image as robust only if it survives every",
             "attack in its row (the per-image minimum over attacks, what an adaptive evaluation reports).",
-            "Every robust accuracy here is an upper bound: no attack of this study ran to a ladder's stop rule (`studies/frontier.toml` takes",
-            "the final rows through attack ladders).", '',
+            *UPPER_BOUNDS, '',
             weights_note(configs, embedded_digests()), '', *summary, '',
             "Every cell, with its wall time (minutes on one thread; `-` where not measured) and the majority-vote robust accuracy. The",
             "reference_code preset runs at batch 32, so its step is 2 x 3000/(32 x 784) = 0.24 per pixel.", '',
